@@ -1,0 +1,108 @@
+// The engine's public vocabulary, shared by the engine, the engine host, the CLI and (as types)
+// the extension. Type-only: no runtime code lives here.
+
+/** Execution providers a user can ask for. `auto` picks the best one the platform bundles. */
+export type ExecutionProviderName = 'auto' | 'cpu' | 'cuda' | 'dml' | 'coreml' | 'webgpu';
+
+/** The two public ONNX export families of the R1 distills, detected from files and session I/O names. */
+export type ExportStyle = 'optimum' | 'genai';
+
+export interface LoadOptions {
+  /** A model folder laid out like its Hugging Face repository. */
+  modelPath: string;
+  executionProvider?: ExecutionProviderName;
+  /** Intra-op threads; default: physical cores minus one, at least 1. */
+  threads?: number;
+}
+
+export interface ModelInfo {
+  modelPath: string;
+  style: ExportStyle;
+  /** The .onnx file that was loaded, relative to the model folder. */
+  onnxFile: string;
+  /** The provider the session actually runs on. */
+  executionProvider: Exclude<ExecutionProviderName, 'auto'>;
+  requestedProvider: ExecutionProviderName;
+  /** Why the requested provider was not used, when it was not. */
+  fallbackReason?: string;
+  threads: number;
+  vocabSize: number;
+  contextLength: number;
+  kvDtype: 'float32' | 'float16';
+  numLayers: number;
+  loadMs: number;
+}
+
+export interface SamplingOptions {
+  /** Greedy (argmax) decoding; the other fields are ignored when true. */
+  greedy?: boolean;
+  temperature?: number;
+  topK?: number;
+  topP?: number;
+  repetitionPenalty?: number;
+  /** Seed of the sampler's RNG: same seed, same output. */
+  seed?: number;
+}
+
+export interface ChatMessage {
+  role: 'user' | 'assistant';
+  content: string;
+}
+
+/** What to feed the model: raw text (no template), a chat (the model's own template), or token ids. */
+export type PromptInput =
+  | { type: 'text'; text: string }
+  | { type: 'chat'; messages: ChatMessage[] }
+  | { type: 'ids'; ids: number[] };
+
+/** Who asked: decides scheduling priority and which KV-cache slot is reused. */
+export type RequestKind = 'completion' | 'chat' | 'explain';
+
+export interface GenerationRequest {
+  kind: RequestKind;
+  prompt: PromptInput;
+  maxNewTokens: number;
+  sampling?: SamplingOptions;
+  /** Generation stops when the text produced contains any of these (the stop string is not emitted). */
+  stop?: string[];
+  /** Chat: once this many reasoning tokens were produced, `</think>` is forced and the answer follows. */
+  maxReasoningTokens?: number;
+  /** Completion: mask `<think>`, `</think>` and chat-role tokens out of the logits. */
+  suppressThinking?: boolean;
+  /** Stop (finish reason `time`) when generation has run this long; the text so far is kept. */
+  timeBudgetMs?: number;
+  /** KV-cache slot whose cached prefix may be reused; defaults to the request kind. */
+  slot?: string;
+  /** Split output into reasoning and answer channels (default: true for chat prompts). */
+  splitReasoning?: boolean;
+}
+
+export type FinishReason = 'eos' | 'stop' | 'length' | 'aborted' | 'time';
+
+export interface GenerationStats {
+  promptTokens: number;
+  /** Prompt tokens actually run through the model (the rest came from the reused KV cache). */
+  prefilledTokens: number;
+  reusedTokens: number;
+  generatedTokens: number;
+  reasoningTokens: number;
+  ttftMs: number;
+  prefillTokPerS: number;
+  decodeTokPerS: number;
+  totalMs: number;
+  executionProvider: string;
+}
+
+export type GenerationEvent =
+  | { type: 'delta'; channel: 'reasoning' | 'answer'; text: string; tokenIds: number[] }
+  | {
+      type: 'done';
+      finishReason: FinishReason;
+      /** The model stopped (eos/length/abort) while still inside `<think>`. */
+      reasoningUnterminated: boolean;
+      /** `</think>` was injected because the reasoning budget ran out. */
+      reasoningBudgetForced: boolean;
+      /** Generated token ids, in order (prompt excluded). */
+      tokenIds: number[];
+      stats: GenerationStats;
+    };
