@@ -4,7 +4,7 @@
 //        [--new-tokens 64] [--contexts 512,2048,4096] [--threads 2] [--no-mmap]
 // Prints one BenchResult as JSON on stdout.
 import { parseArgs } from 'node:util';
-import { getLlama, LlamaLogLevel } from 'node-llama-cpp';
+import { getLlama, LlamaLogLevel, type Token } from 'node-llama-cpp';
 import { type BenchResult, type DecodeFigure } from './benchResult.ts';
 import { CpuNoiseMeter, NOISY_CORES } from './cpuNoise.ts';
 import { benchPromptTokens } from './benchPrompt.ts';
@@ -42,7 +42,7 @@ async function run(prompt: number[], count: number): Promise<{ ttftMs: number; d
   const start = performance.now();
   let first = 0;
   let n = 0;
-  for await (const _token of sequence.evaluate(prompt, { temperature: 0 })) {
+  for await (const _token of sequence.evaluate(prompt as Token[], { temperature: 0 })) {
     n++;
     if (n === 1) first = performance.now();
     if (n >= count) break;
@@ -68,7 +68,7 @@ await run(prompt, 1);
 await sequence.eraseContextTokenRanges([{ start: promptTokens, end: sequence.nextTokenIndex }]);
 const extra = benchPromptTokens(promptTokens + 16, model.tokens.bos ?? 0).slice(promptTokens);
 const warmStart = performance.now();
-for await (const _token of sequence.evaluate(extra, { temperature: 0 })) break;
+for await (const _token of sequence.evaluate(extra as Token[], { temperature: 0 })) break;
 const warmCompletionMs = performance.now() - warmStart;
 
 const otherCpuCores = noise.end();
