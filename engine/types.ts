@@ -31,6 +31,10 @@ export interface ModelInfo {
   kvDtype: 'float32' | 'float16';
   numLayers: number;
   loadMs: number;
+  /** The model's name as its config files state it (config.json `_name_or_path`, tokenizer_config.json `name_or_path`), when they do. */
+  modelName?: string;
+  /** Fill-in-the-middle marker tokens, when the tokenizer declares all three as added tokens. */
+  fimTokens?: { prefix: string; suffix: string; middle: string };
 }
 
 export interface SamplingOptions {
