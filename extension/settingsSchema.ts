@@ -1,0 +1,102 @@
+// Every setting of the extension: key, type, default and bounds, declared once. settings.ts reads
+// them through VS Code; package.json contributes the same keys (with descriptions), and a unit test
+// keeps the two in step. No `vscode` import here, so it is testable in plain Node.
+import type { ExecutionProviderName } from '../engine/types';
+
+export const SETTINGS_SECTION = 'r1Local';
+
+interface StringSetting<T extends string = string> {
+  readonly type: 'string';
+  readonly default: T;
+  readonly enum?: readonly T[];
+  /** Chooses a file, URL, provider or thread count: ignored from untrusted workspace settings. */
+  readonly restricted?: boolean;
+}
+
+interface NumberSetting {
+  readonly type: 'integer' | 'number';
+  readonly default: number;
+  readonly minimum: number;
+  readonly maximum: number;
+  readonly restricted?: boolean;
+}
+
+interface BooleanSetting {
+  readonly type: 'boolean';
+  readonly default: boolean;
+  readonly restricted?: boolean;
+}
+
+export type SettingSpec = StringSetting | NumberSetting | BooleanSetting;
+
+const executionProviders: readonly ExecutionProviderName[] = ['auto', 'cpu', 'cuda', 'dml', 'coreml', 'webgpu'];
+
+export const settingsSchema = {
+  /** Model folder; empty means no model chosen yet. */
+  modelPath: { type: 'string', default: '', restricted: true },
+  executionProvider: { type: 'string', default: 'auto' as ExecutionProviderName, enum: executionProviders, restricted: true },
+  /** Intra-op threads; 0 lets the engine choose. */
+  threads: { type: 'integer', default: 0, minimum: 0, maximum: 256, restricted: true },
+  'completions.enabled': { type: 'boolean', default: true },
+  'completions.debounceMs': { type: 'integer', default: 250, minimum: 0, maximum: 5000 },
+  'completions.maxTokens': { type: 'integer', default: 64, minimum: 1, maximum: 1024 },
+  'chat.reasoningBudget': { type: 'integer', default: 2048, minimum: 0, maximum: 32768 },
+  'chat.temperature': { type: 'number', default: 0.6, minimum: 0, maximum: 2 },
+  /** 0 keeps the model loaded. */
+  idleUnloadMinutes: { type: 'integer', default: 15, minimum: 0, maximum: 1440 },
+  'hub.endpoint': { type: 'string', default: 'https://huggingface.co', restricted: true },
+  'hub.repo': { type: 'string', default: 'onnx-community/DeepSeek-R1-Distill-Qwen-1.5B-ONNX', restricted: true },
+  'hub.revision': { type: 'string', default: 'main', restricted: true },
+} as const satisfies Record<string, SettingSpec>;
+
+export type SettingKey = keyof typeof settingsSchema;
+
+type ValueOf<S> = S extends { enum: readonly (infer E)[] }
+  ? E
+  : S extends { type: 'string' }
+    ? string
+    : S extends { type: 'boolean' }
+      ? boolean
+      : number;
+
+export type SettingValues = { -readonly [K in SettingKey]: ValueOf<(typeof settingsSchema)[K]> };
+
+export const settingKeys = Object.keys(settingsSchema) as SettingKey[];
+
+/** Full configuration id, e.g. `r1Local.chat.temperature`. */
+export function settingId(key: SettingKey): string {
+  return `${SETTINGS_SECTION}.${key}`;
+}
+
+export type Coerced<T> = { value: T; problem?: string };
+
+/**
+ * The value to use for a raw configuration value: the value itself when it fits the declared type
+ * and bounds, otherwise the default together with the reason (a hand-edited settings.json can hold
+ * anything).
+ */
+export function coerceSetting<K extends SettingKey>(key: K, raw: unknown): Coerced<SettingValues[K]> {
+  const spec: SettingSpec = settingsSchema[key];
+  const fallback = (problem: string): Coerced<SettingValues[K]> => ({ value: spec.default as SettingValues[K], problem });
+  if (raw === undefined || raw === null) return { value: spec.default as SettingValues[K] };
+  switch (spec.type) {
+    case 'boolean':
+      return typeof raw === 'boolean' ? { value: raw as SettingValues[K] } : fallback(`${settingId(key)} must be true or false`);
+    case 'string':
+      if (typeof raw !== 'string') return fallback(`${settingId(key)} must be a string`);
+      if (spec.enum && !spec.enum.includes(raw)) return fallback(`${settingId(key)} must be one of ${spec.enum.join(', ')}`);
+      return { value: raw as SettingValues[K] };
+    case 'integer':
+    case 'number': {
+      const isNumber = typeof raw === 'number' && Number.isFinite(raw) && (spec.type === 'number' || Number.isInteger(raw));
+      if (!isNumber) return fallback(`${settingId(key)} must be ${spec.type === 'integer' ? 'a whole number' : 'a number'}`);
+      if (raw < spec.minimum || raw > spec.maximum) return fallback(`${settingId(key)} must be between ${spec.minimum} and ${spec.maximum}`);
+      return { value: raw as SettingValues[K] };
+    }
+  }
+}
+
+/** Settings ignored in untrusted workspaces (package.json `restrictedConfigurations`). */
+export function restrictedSettingIds(): string[] {
+  return settingKeys.filter((k) => (settingsSchema[k] as SettingSpec).restricted === true).map(settingId);
+}
