@@ -1,0 +1,42 @@
+// Bounded retries with exponential backoff. Two limits make endless loops impossible: failures in a
+// row without a single new byte, and attempts per file in total (a connection that keeps dropping
+// after a few bytes still ends).
+
+import { abortError } from './errors';
+
+export interface RetryPolicy {
+  /** Attempts in a row that may fail without making progress. */
+  maxConsecutiveFailures: number;
+  /** Requests per file, whatever happened. */
+  maxAttemptsPerFile: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  maxConsecutiveFailures: 5,
+  maxAttemptsPerFile: 40,
+  baseDelayMs: 500,
+  maxDelayMs: 30_000,
+};
+
+/** Delay before retry number `failures` (1-based): base·2^(n−1), capped, with ±20% jitter. */
+export function backoffDelayMs(policy: RetryPolicy, failures: number, random: () => number = Math.random): number {
+  const raw = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, failures - 1));
+  return Math.round(raw * (0.8 + 0.4 * random()));
+}
+
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(abortError());
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(abortError());
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
