@@ -1,0 +1,70 @@
+// When generation ends, and why. One small object checked once per step by the generator; the
+// reasons are the engine's `FinishReason`s. Stop strings are separate (stopStrings.ts) because they
+// work on text, not tokens; they report 'stop'.
+
+import type { FinishReason } from '../types';
+
+export interface StoppingOptions {
+  /** End-of-sequence ids (generation_config.json `eos_token_id`; R1: `<｜Assistant｜>` and `<｜end▁of▁sentence｜>`). */
+  eosIds: readonly number[];
+  maxNewTokens: number;
+  /** Wall-clock budget from construction; the text produced so far is kept. */
+  timeBudgetMs?: number;
+  signal?: AbortSignal;
+  /** Clock in milliseconds; injectable so tests need no real waiting. */
+  now?: () => number;
+}
+
+export class StoppingCriteria {
+  private readonly eos: ReadonlySet<number>;
+  private readonly now: () => number;
+  private readonly startedAt: number;
+
+  constructor(private readonly options: StoppingOptions) {
+    if (!Number.isInteger(options.maxNewTokens) || options.maxNewTokens < 0) {
+      throw new RangeError(`maxNewTokens must be an integer >= 0, got ${options.maxNewTokens}`);
+    }
+    if (options.timeBudgetMs !== undefined && !(options.timeBudgetMs >= 0)) {
+      throw new RangeError(`timeBudgetMs must be >= 0, got ${options.timeBudgetMs}`);
+    }
+    this.eos = new Set(options.eosIds);
+    this.now = options.now ?? (() => performance.now());
+    this.startedAt = this.now();
+  }
+
+  isEos(id: number): boolean {
+    return this.eos.has(id);
+  }
+
+  /**
+   * Check before running the next step: abort first (the caller wants out), then the token limit,
+   * then the time budget. `generated` counts tokens produced so far.
+   */
+  beforeStep(generated: number): FinishReason | undefined {
+    if (this.options.signal?.aborted) return 'aborted';
+    if (generated >= this.options.maxNewTokens) return 'length';
+    if (this.options.timeBudgetMs !== undefined && this.now() - this.startedAt >= this.options.timeBudgetMs) return 'time';
+    return undefined;
+  }
+
+  /** Check a token just produced: an eos id ends generation (the eos token itself is not shown). */
+  afterToken(id: number): FinishReason | undefined {
+    return this.eos.has(id) ? 'eos' : undefined;
+  }
+}
+
+/**
+ * The eos ids a model folder declares, from the first config that has any: generation_config.json
+ * (`eos_token_id`: number or list), genai_config.json (`model.eos_token_id`), config.json.
+ * Pass the parsed JSON objects (undefined for a missing file). Returns [] when none declares eos.
+ */
+export function eosTokenIds(...configs: unknown[]): number[] {
+  for (const config of configs) {
+    if (!config || typeof config !== 'object') continue;
+    const record = config as { eos_token_id?: unknown; model?: { eos_token_id?: unknown } };
+    const value = record.eos_token_id ?? record.model?.eos_token_id;
+    const ids = (Array.isArray(value) ? value : [value]).filter((v): v is number => Number.isInteger(v) && (v as number) >= 0);
+    if (ids.length > 0) return [...new Set(ids)];
+  }
+  return [];
+}

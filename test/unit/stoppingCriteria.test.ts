@@ -1,0 +1,53 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { StoppingCriteria, eosTokenIds } from '../../engine/generation/stoppingCriteria';
+
+test('eos ids end generation; other ids do not', () => {
+  const criteria = new StoppingCriteria({ eosIds: [151645, 151643], maxNewTokens: 10 });
+  assert.equal(criteria.afterToken(151643), 'eos');
+  assert.equal(criteria.afterToken(151645), 'eos');
+  assert.equal(criteria.afterToken(42), undefined);
+  assert.equal(criteria.isEos(151643), true);
+});
+
+test('max new tokens: stops before the step that would exceed it', () => {
+  const criteria = new StoppingCriteria({ eosIds: [], maxNewTokens: 3 });
+  assert.equal(criteria.beforeStep(0), undefined);
+  assert.equal(criteria.beforeStep(2), undefined);
+  assert.equal(criteria.beforeStep(3), 'length');
+  assert.equal(new StoppingCriteria({ eosIds: [], maxNewTokens: 0 }).beforeStep(0), 'length');
+});
+
+test('time budget, measured on an injected clock', () => {
+  let now = 1000;
+  const criteria = new StoppingCriteria({ eosIds: [], maxNewTokens: 100, timeBudgetMs: 50, now: () => now });
+  assert.equal(criteria.beforeStep(1), undefined);
+  now = 1049;
+  assert.equal(criteria.beforeStep(2), undefined);
+  now = 1050;
+  assert.equal(criteria.beforeStep(3), 'time');
+});
+
+test('an aborted signal wins over every other reason', () => {
+  const controller = new AbortController();
+  let now = 0;
+  const criteria = new StoppingCriteria({ eosIds: [], maxNewTokens: 1, timeBudgetMs: 1, signal: controller.signal, now: () => now });
+  now = 10;
+  assert.equal(criteria.beforeStep(5), 'length');
+  controller.abort();
+  assert.equal(criteria.beforeStep(5), 'aborted');
+});
+
+test('bad limits are rejected with a clear error', () => {
+  assert.throws(() => new StoppingCriteria({ eosIds: [], maxNewTokens: -1 }), /maxNewTokens/);
+  assert.throws(() => new StoppingCriteria({ eosIds: [], maxNewTokens: 1.5 }), /maxNewTokens/);
+  assert.throws(() => new StoppingCriteria({ eosIds: [], maxNewTokens: 1, timeBudgetMs: Number.NaN }), /timeBudgetMs/);
+});
+
+test('eos ids from generation_config (number or list), genai_config, then config.json', () => {
+  assert.deepEqual(eosTokenIds({ eos_token_id: [151645, 151643] }, { eos_token_id: 1 }), [151645, 151643]);
+  assert.deepEqual(eosTokenIds(undefined, { eos_token_id: 151643 }), [151643]);
+  assert.deepEqual(eosTokenIds({ model: { eos_token_id: [7, 7, 8] } }), [7, 8]);
+  assert.deepEqual(eosTokenIds({ bos_token_id: 1 }, { eos_token_id: ['x', -1, 3] }), [3]);
+  assert.deepEqual(eosTokenIds(undefined, null, 'nonsense'), []);
+});
