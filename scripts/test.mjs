@@ -25,6 +25,12 @@ const targets = files.length > 0 ? files : layers.flatMap(findTests);
 const build = spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
 if (build.status !== 0) process.exit(build.status ?? 1);
 
+// The browser tests need code-server and Chromium: install them when missing (fast when present).
+if (targets.some((t) => t.replace(/\\/g, '/').includes('test/e2e/'))) {
+  const setup = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/e2e/setup.ts'], { stdio: 'inherit' });
+  if (setup.status !== 0) process.exit(setup.status ?? 1);
+}
+
 const run = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...targets],

@@ -1,0 +1,159 @@
+// Starts one code-server (a real VS Code workbench served to a browser) on a free 127.0.0.1 port, with
+// fresh user-data and extensions folders, in its own process group so that stopping it also ends the
+// extension host and everything the extension spawned. Used by the e2e tests and by `npm start`.
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { codeServerEntry, isolatedXdgEnv, node24Bin, runsDir } from './layout.ts';
+
+export interface CodeServerOptions {
+  /** Names the run's folder under .cache/e2e/runs/ and the log file. */
+  name: string;
+  /** User settings merged over the quiet defaults below (e.g. `r1Local.modelPath`). */
+  settings?: Record<string, unknown>;
+  /** A packaged extension to install into the fresh extensions folder before the server starts. */
+  vsix?: string;
+  /** Leave workspace trust on (the default disables it so that the test folder is trusted). */
+  workspaceTrust?: boolean;
+  /** Fixed port (`npm start`); tests leave it out and get a free one. */
+  port?: number;
+}
+
+export interface CodeServer {
+  url: string;
+  port: number;
+  runDir: string;
+  userDataDir: string;
+  extensionsDir: string;
+  logFile: string;
+  /** Ends the whole process group: code-server, its extension hosts and their children. */
+  stop(): Promise<void>;
+}
+
+/** Settings that keep the workbench from reaching out or opening welcome pages. */
+const quietSettings: Record<string, unknown> = {
+  'telemetry.telemetryLevel': 'off',
+  'update.mode': 'none',
+  'extensions.autoUpdate': false,
+  'extensions.autoCheckUpdates': false,
+  'extensions.ignoreRecommendations': true,
+  'workbench.startupEditor': 'none',
+  'workbench.tips.enabled': false,
+  'workbench.enableExperiments': false,
+  'chat.disableAIFeatures': true,
+  'git.enabled': false,
+};
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+function newRunDir(name: string): string {
+  const dir = join(runsDir, `${name.replace(/[^\w.-]+/g, '-')}-${Date.now()}-${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+function codeServerArgs(extra: string[], userDataDir: string, extensionsDir: string): string[] {
+  return [codeServerEntry, '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, ...extra];
+}
+
+function installVsix(vsix: string, userDataDir: string, extensionsDir: string, env: NodeJS.ProcessEnv): void {
+  const result = spawnSync(node24Bin, codeServerArgs(['--install-extension', vsix, '--force'], userDataDir, extensionsDir), {
+    env,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  if (result.status !== 0) throw new Error(`code-server --install-extension ${vsix} failed:\n${result.stdout}\n${result.stderr}`);
+}
+
+async function waitForHealth(url: string, logFile: string, exited: () => string | undefined): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const exit = exited();
+    if (exit) throw new Error(`code-server exited (${exit}) before answering; log: ${logFile}\n${readFileSync(logFile, 'utf8').slice(-2000)}`);
+    try {
+      const response = await fetch(`${url}/healthz`);
+      if (response.ok) return;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`code-server did not answer ${url}/healthz within 60 s; log: ${logFile}`);
+}
+
+export async function startCodeServer(options: CodeServerOptions): Promise<CodeServer> {
+  const runDir = newRunDir(options.name);
+  const userDataDir = join(runDir, 'user-data');
+  const extensionsDir = join(runDir, 'extensions');
+  mkdirSync(join(userDataDir, 'User'), { recursive: true });
+  mkdirSync(extensionsDir, { recursive: true });
+  writeFileSync(join(userDataDir, 'User', 'settings.json'), JSON.stringify({ ...quietSettings, ...options.settings }, null, 2));
+
+  const port = options.port ?? (await freePort());
+  // The workbench asks the extension gallery for recommendations; point it at a closed local port.
+  const galleryPort = await freePort();
+  const gallery = `http://127.0.0.1:${galleryPort}`;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...isolatedXdgEnv(),
+    EXTENSIONS_GALLERY: JSON.stringify({ serviceUrl: `${gallery}/gallery`, itemUrl: `${gallery}/item`, resourceUrlTemplate: `${gallery}/resource/{publisher}/{name}/{version}/{path}` }),
+  };
+  // Settings of the outer test run must not leak into the extension under test.
+  delete env.NODE_OPTIONS;
+  delete env.R1_LOCAL_TEST;
+  if (options.vsix) installVsix(options.vsix, userDataDir, extensionsDir, env);
+
+  const flags = [
+    '--bind-addr', `127.0.0.1:${port}`,
+    '--auth', 'none',
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--disable-getting-started-override',
+    '--ignore-last-opened',
+    ...(options.workspaceTrust ? [] : ['--disable-workspace-trust']),
+  ];
+  const logFile = join(runDir, 'code-server.log');
+  const out = openSync(logFile, 'w');
+  // detached: the child calls setsid(), so it leads a process group we can end as a whole.
+  const child = spawn(node24Bin, codeServerArgs(flags, userDataDir, extensionsDir), { env, detached: true, stdio: ['ignore', out, out] });
+  closeSync(out);
+  let exit: string | undefined;
+  child.once('exit', (code, signal) => (exit = signal ?? `code ${code}`));
+  child.once('error', (error) => (exit = error.message));
+  const killGroup = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, signal);
+    } catch {
+      // Already gone.
+    }
+  };
+  const killOnExit = () => killGroup('SIGKILL');
+  process.once('exit', killOnExit);
+
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    process.removeListener('exit', killOnExit);
+    killGroup('SIGTERM');
+    const deadline = Date.now() + 5_000;
+    while (exit === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    // Children of the extension host may outlive the server's own exit: end the group regardless.
+    killGroup('SIGKILL');
+  };
+  try {
+    await waitForHealth(url, logFile, () => exit);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { url, port, runDir, userDataDir, extensionsDir, logFile, stop };
+}

@@ -1,0 +1,45 @@
+// Launcher B: the mocha integration suite (test/integration/) inside code-server's real extension
+// host, once in a trusted workspace and once in Restricted Mode. Each run gets a fresh server.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { buildIntegration } from '../../scripts/e2e/buildIntegration.ts';
+import { repoRoot } from '../../scripts/e2e/layout.ts';
+import { e2eUnavailableReason } from '../helpers/codeServer.ts';
+import { createE2eWorkspace } from '../helpers/e2eWorkspace.ts';
+import { runIntegrationSuite } from '../helpers/integrationRunner.ts';
+
+async function runSuite(name: string, runner: string, workspaceTrust: boolean): Promise<void> {
+  assert.equal(e2eUnavailableReason(), undefined);
+  const testsDir = await buildIntegration();
+  const workspace = await createE2eWorkspace(name, { files: { 'sample.ts': 'export function add(a: number, b: number): number {\n' } });
+  try {
+    const previousModel = process.env.R1_LOCAL_TEST_MODEL;
+    // code-server passes its environment on to the extension host, where the suite reads this.
+    process.env.R1_LOCAL_TEST_MODEL = workspace.modelPath;
+    const run = await runIntegrationSuite({
+      name,
+      extensionPath: repoRoot,
+      testsPath: join(testsDir, runner),
+      folder: workspace.folder,
+      workspaceTrust,
+      settings: { 'r1Local.modelPath': workspace.modelPath },
+    }).finally(() => {
+      if (previousModel === undefined) delete process.env.R1_LOCAL_TEST_MODEL;
+      else process.env.R1_LOCAL_TEST_MODEL = previousModel;
+    });
+    const report = run.output.join('\n');
+    console.log(report.split('\n').filter((line) => /✔|passing|failing|pending|\d+\) |Error/.test(line)).join('\n'));
+    assert.equal(run.exitCode, 0, `integration suite "${name}" failed (exit ${run.exitCode}).\nscreenshot: ${run.screenshot}\ncode-server log: ${run.logFile}\n${report}`);
+  } finally {
+    workspace.dispose();
+  }
+}
+
+test('integration suite passes in a trusted workspace (code-server extension host)', { timeout: 300_000 }, async () => {
+  await runSuite('integration-trusted', 'index.js', false);
+});
+
+test('integration suite passes in Restricted Mode (code-server extension host)', { timeout: 300_000 }, async () => {
+  await runSuite('integration-restricted', join('restricted', 'index.js'), true);
+});
