@@ -1,0 +1,222 @@
+// The engine's front door: load a model folder once, then generate. Everything behind it (folder
+// checks, provider fallback, KV cache, prefix reuse, sampling, reasoning split) is composed here and
+// nowhere else, so the engine host, the CLI and the tests drive the same thing.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { generate as generateTokens, type ForwardModel, type GenerationContext } from './generation/generator';
+import { PrefixCache } from './generation/prefixCache';
+import { describeModelIO } from './model/ioSignature';
+import { inspectModelFolder, type ModelFolder } from './model/modelFolder';
+import { ModelLoadError } from './model/modelLoadError';
+import type { KvCache } from './runtime/kvCache';
+import { ModelRunner } from './runtime/modelRunner';
+import { createSession } from './runtime/session';
+import { defaultThreadCount } from './runtime/threads';
+import { ChatTemplate } from './text/chatTemplate';
+import { TextTokenizer, TokenizerLoadError } from './text/tokenizer';
+import type { GenerationEvent, GenerationRequest, LoadOptions, ModelInfo, PromptInput } from './types';
+
+export { ModelLoadError } from './model/modelLoadError';
+
+export interface EngineLoadOptions extends LoadOptions {
+  /** Prompt tokens per forward pass during prefill (default 128). */
+  prefillChunkTokens?: number;
+  /** KV-cache slots kept for prefix reuse (default 4). */
+  maxCacheSlots?: number;
+}
+
+/** A second generate() started while one is still running (the host's scheduler should prevent it). */
+export class EngineBusyError extends Error {
+  override readonly name = 'EngineBusyError';
+  constructor() {
+    super('The engine is already generating: requests must run one at a time.');
+  }
+}
+
+function checkThreads(threads: number | undefined): number {
+  if (threads === undefined) return defaultThreadCount();
+  if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be a positive integer, got ${threads}.`);
+  return threads;
+}
+
+async function loadTokenizer(folder: ModelFolder): Promise<TextTokenizer> {
+  try {
+    return TextTokenizer.fromFolder(folder.root);
+  } catch (err) {
+    if (err instanceof TokenizerLoadError) throw new ModelLoadError(err.code === 'tokenizer-missing' ? 'not-found' : 'corrupt-file', err.message);
+    throw err;
+  }
+}
+
+/** config.json `_name_or_path` or tokenizer_config.json `name_or_path`, when a folder states one. */
+async function modelName(folder: ModelFolder): Promise<string | undefined> {
+  for (const [file, key] of [
+    ['config.json', '_name_or_path'],
+    ['tokenizer_config.json', 'name_or_path'],
+  ] as const) {
+    try {
+      const value = (JSON.parse(await readFile(join(folder.root, file), 'utf8')) as Record<string, unknown>)[key];
+      if (typeof value === 'string' && value.length > 0) return value;
+    } catch {
+      // Absent or unreadable: the name is optional.
+    }
+  }
+  return undefined;
+}
+
+function fimTokens(tokenizer: TextTokenizer): ModelInfo['fimTokens'] {
+  const [prefix, suffix, middle] = ['<|fim_prefix|>', '<|fim_suffix|>', '<|fim_middle|>'];
+  const all = [prefix, suffix, middle].every((t) => tokenizer.addedTokens.has(t));
+  return all ? { prefix, suffix, middle } : undefined;
+}
+
+/**
+ * The runner as the generator sees it, plus what disposal needs: the session must not be released
+ * while a forward pass is inside it, and no pass may start afterwards.
+ */
+class GuardedModel implements ForwardModel {
+  private inflight: Promise<unknown> | undefined;
+  private closed = false;
+
+  constructor(private readonly runner: ModelRunner) {}
+
+  newCache(): KvCache {
+    return this.runner.newCache();
+  }
+
+  async forward(tokens: readonly number[], cache: KvCache): Promise<Float32Array> {
+    if (this.closed) throw new Error('The engine was disposed.');
+    const run = this.runner.forward(tokens, cache);
+    this.inflight = run;
+    try {
+      return await run;
+    } finally {
+      if (this.inflight === run) this.inflight = undefined;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.inflight?.catch(() => undefined);
+    await this.runner.release();
+  }
+}
+
+export class Engine {
+  private running = false;
+  private disposed = false;
+  private readonly lifetime = new AbortController();
+
+  private constructor(
+    readonly info: ModelInfo,
+    readonly tokenizer: TextTokenizer,
+    private readonly chatTemplate: ChatTemplate | undefined,
+    private readonly model: GuardedModel,
+    private readonly context: GenerationContext,
+  ) {}
+
+  /** Loads a model folder. Throws ModelLoadError (with a code) for anything wrong with the folder. */
+  static async load(options: EngineLoadOptions): Promise<Engine> {
+    const startedAt = performance.now();
+    const threads = checkThreads(options.threads);
+    const requested = options.executionProvider ?? 'auto';
+    const folder = await inspectModelFolder(options.modelPath);
+    const tokenizer = await loadTokenizer(folder);
+    const chatTemplate = tokenizer.chatTemplate ? ChatTemplate.forTokenizer(tokenizer) : undefined;
+    const created = await createSession(folder.onnxPath, { requested, threads });
+    try {
+      const io = describeModelIO(created.session.inputMetadata, created.session.outputMetadata);
+      const config = folder.config;
+      const runner = new ModelRunner(created.session, io, {
+        kvHeads: io.kvHeads ?? config.numKvHeads,
+        headDim: io.headDim ?? config.headDim,
+        vocabSize: config.vocabSize,
+        contextLength: config.contextLength,
+      });
+      const info: ModelInfo = {
+        modelPath: folder.root,
+        // The session's I/O decides how the graph is driven; it wins over what the files suggest.
+        style: io.style,
+        onnxFile: folder.onnxFile,
+        executionProvider: created.provider,
+        requestedProvider: requested,
+        fallbackReason: created.fallbackReason,
+        threads,
+        vocabSize: config.vocabSize,
+        contextLength: config.contextLength,
+        kvDtype: io.kvDtype,
+        numLayers: io.numLayers,
+        loadMs: performance.now() - startedAt,
+        modelName: await modelName(folder),
+        fimTokens: fimTokens(tokenizer),
+      };
+      const model = new GuardedModel(runner);
+      const context: GenerationContext = {
+        prefixCache: new PrefixCache(model, { maxSlots: options.maxCacheSlots, prefillChunkTokens: options.prefillChunkTokens }),
+        tokenizer,
+        eosTokenIds: config.eosTokenIds,
+        contextLength: config.contextLength,
+        executionProvider: created.provider,
+        defaultSampling: config.recommendedSampling,
+      };
+      return new Engine(info, tokenizer, chatTemplate, model, context);
+    } catch (err) {
+      await created.session.release();
+      throw err;
+    }
+  }
+
+  /** True while a generation is running. */
+  get busy(): boolean {
+    return this.running;
+  }
+
+  /** The token ids a prompt becomes: raw text as-is (no bos added), a chat through the model's own template. */
+  encodePrompt(prompt: PromptInput): number[] {
+    switch (prompt.type) {
+      case 'ids':
+        if (!Array.isArray(prompt.ids) || prompt.ids.length === 0) throw new RangeError('The prompt has no token ids.');
+        return [...prompt.ids];
+      case 'text':
+        if (typeof prompt.text !== 'string' || prompt.text.length === 0) throw new RangeError('The prompt text is empty.');
+        return this.tokenizer.encode(prompt.text);
+      case 'chat': {
+        if (!this.chatTemplate) throw new Error('This model has no chat template (tokenizer_config.json chat_template): send text or token ids.');
+        return this.tokenizer.encode(this.chatTemplate.render(prompt.messages));
+      }
+      default:
+        throw new TypeError(`Unknown prompt type ${JSON.stringify((prompt as { type?: unknown }).type)}.`);
+    }
+  }
+
+  /**
+   * Streams the continuation of `request.prompt`: `delta` events, then one `done`. One generation
+   * runs at a time; starting another while one is iterating throws EngineBusyError.
+   */
+  async *generate(request: GenerationRequest, signal?: AbortSignal): AsyncGenerator<GenerationEvent> {
+    if (this.disposed) throw new Error('The engine was disposed.');
+    if (this.running) throw new EngineBusyError();
+    this.running = true;
+    try {
+      const prompt = this.encodePrompt(request.prompt);
+      const combined = signal ? AbortSignal.any([signal, this.lifetime.signal]) : this.lifetime.signal;
+      yield* generateTokens(this.context, prompt, request, combined);
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /** Forgets a slot's cached prefix (e.g. the document it belonged to was closed). */
+  dropSlot(slot: string): void {
+    this.context.prefixCache.drop(slot);
+  }
+
+  /** Stops any running generation, releases the KV caches and the onnxruntime session. */
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.lifetime.abort(new Error('The engine was disposed.'));
+    await this.model.close();
+    this.context.prefixCache.clear();
+  }
+}

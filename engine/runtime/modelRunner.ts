@@ -1,0 +1,74 @@
+// One forward pass of the decoder: feeds new tokens on top of a KV cache and returns the logits of
+// the last position. Knows the two export families' inputs (position_ids or not) and their integer
+// types; knows nothing about sampling or text.
+import * as ort from 'onnxruntime-node';
+import { halfArrayToFloat32 } from './float16';
+import { KvCache } from './kvCache';
+import type { IdDtype, ModelIO } from '../model/ioSignature';
+
+export interface RunnerDims {
+  kvHeads: number;
+  headDim: number;
+  vocabSize: number;
+  contextLength: number;
+}
+
+function intTensor(dtype: IdDtype, values: ArrayLike<number>, dims: number[]): ort.Tensor {
+  if (dtype === 'int32') return new ort.Tensor('int32', Int32Array.from(values), dims);
+  const data = new BigInt64Array(values.length);
+  for (let i = 0; i < values.length; i++) data[i] = BigInt(values[i]);
+  return new ort.Tensor('int64', data, dims);
+}
+
+export class ModelRunner {
+  constructor(
+    private readonly session: ort.InferenceSession,
+    readonly io: ModelIO,
+    readonly dims: RunnerDims,
+  ) {}
+
+  newCache(): KvCache {
+    return new KvCache({ names: this.io.kvNames, dtype: this.io.kvDtype, kvHeads: this.dims.kvHeads, headDim: this.dims.headDim });
+  }
+
+  /**
+   * Runs `tokens` after the `cache.length` positions already in `cache`, appends their keys and
+   * values to it, and returns the logits of the last new position (a fresh Float32Array).
+   */
+  async forward(tokens: readonly number[], cache: KvCache): Promise<Float32Array> {
+    const n = tokens.length;
+    if (n === 0) throw new RangeError('forward() needs at least one token.');
+    const past = cache.length;
+    if (past + n > this.dims.contextLength) {
+      throw new RangeError(`The sequence would be ${past + n} tokens, longer than the model's context of ${this.dims.contextLength}.`);
+    }
+    for (const t of tokens) {
+      if (!Number.isInteger(t) || t < 0 || t >= this.dims.vocabSize) throw new RangeError(`Token id ${t} is outside the vocabulary (0..${this.dims.vocabSize - 1}).`);
+    }
+    const feeds: Record<string, ort.Tensor> = {
+      input_ids: intTensor(this.io.idDtype, tokens, [1, n]),
+      attention_mask: intTensor(this.io.maskDtype, new Array<number>(past + n).fill(1), [1, past + n]),
+      ...cache.feeds(),
+    };
+    if (this.io.positionDtype) {
+      feeds.position_ids = intTensor(this.io.positionDtype, Array.from({ length: n }, (_, i) => past + i), [1, n]);
+    }
+    const outputs = await this.session.run(feeds);
+    cache.append(outputs, n);
+    return this.lastLogits(outputs.logits as ort.Tensor, n);
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+
+  private lastLogits(logits: ort.Tensor, n: number): Float32Array {
+    const vocab = logits.dims[logits.dims.length - 1];
+    // Exports differ: logits for every position [1, n, V] or for the last one only [1, 1, V].
+    const rows = logits.dims.length === 3 ? logits.dims[1] : 1;
+    if (rows !== n && rows !== 1) throw new Error(`logits has shape [${logits.dims.join(', ')}] for ${n} input tokens.`);
+    const start = (rows - 1) * vocab;
+    if (logits.type === 'float16') return halfArrayToFloat32((logits.data as Uint16Array).subarray(start, start + vocab));
+    return (logits.data as Float32Array).slice(start, start + vocab);
+  }
+}
