@@ -27,7 +27,14 @@ interface BooleanSetting {
   readonly restricted?: boolean;
 }
 
-export type SettingSpec = StringSetting | NumberSetting | BooleanSetting;
+/** A list of strings (language ids, for example). */
+interface StringListSetting {
+  readonly type: 'array';
+  readonly default: readonly string[];
+  readonly restricted?: boolean;
+}
+
+export type SettingSpec = StringSetting | NumberSetting | BooleanSetting | StringListSetting;
 
 const executionProviders: readonly ExecutionProviderName[] = ['auto', 'cpu', 'cuda', 'dml', 'coreml', 'webgpu'];
 
@@ -40,6 +47,12 @@ export const settingsSchema = {
   'completions.enabled': { type: 'boolean', default: true },
   'completions.debounceMs': { type: 'integer', default: 250, minimum: 0, maximum: 5000 },
   'completions.maxTokens': { type: 'integer', default: 64, minimum: 1, maximum: 1024 },
+  /** Separate (smaller) model folder for completions; empty uses `modelPath`. */
+  'completions.modelPath': { type: 'string', default: '', restricted: true },
+  'completions.timeBudgetMs': { type: 'integer', default: 1500, minimum: 100, maximum: 30000 },
+  'completions.prefixTokens': { type: 'integer', default: 1024, minimum: 16, maximum: 16384 },
+  'completions.suffixTokens': { type: 'integer', default: 256, minimum: 0, maximum: 8192 },
+  'completions.disabledLanguages': { type: 'array', default: [] as readonly string[] },
   'chat.reasoningBudget': { type: 'integer', default: 2048, minimum: 0, maximum: 32768 },
   'chat.temperature': { type: 'number', default: 0.6, minimum: 0, maximum: 2 },
   /** 0 keeps the model loaded. */
@@ -57,7 +70,9 @@ type ValueOf<S> = S extends { enum: readonly (infer E)[] }
     ? string
     : S extends { type: 'boolean' }
       ? boolean
-      : number;
+      : S extends { type: 'array' }
+        ? readonly string[]
+        : number;
 
 export type SettingValues = { -readonly [K in SettingKey]: ValueOf<(typeof settingsSchema)[K]> };
 
@@ -80,6 +95,10 @@ export function coerceSetting<K extends SettingKey>(key: K, raw: unknown): Coerc
   const fallback = (problem: string): Coerced<SettingValues[K]> => ({ value: spec.default as SettingValues[K], problem });
   if (raw === undefined || raw === null) return { value: spec.default as SettingValues[K] };
   switch (spec.type) {
+    case 'array':
+      return Array.isArray(raw) && raw.every((item) => typeof item === 'string')
+        ? { value: raw as unknown as SettingValues[K] }
+        : fallback(`${settingId(key)} must be a list of strings`);
     case 'boolean':
       return typeof raw === 'boolean' ? { value: raw as SettingValues[K] } : fallback(`${settingId(key)} must be true or false`);
     case 'string':

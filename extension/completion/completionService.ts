@@ -47,8 +47,8 @@ export interface CompletionServiceDeps {
   engine: CompletionEngine;
   /** Read on every query, so setting changes apply to the next keystroke. */
   settings: () => CompletionSettings;
-  /** The completion model's info once loaded; decides the prompt format. */
-  modelInfo: () => ModelInfo | undefined;
+  /** The completion model's info (loading it if need be); decides the prompt format. */
+  modelInfo: () => ModelInfo | undefined | Promise<ModelInfo | undefined>;
   clock?: Clock;
   cacheCapacity?: number;
 }
@@ -169,7 +169,9 @@ export class CompletionService {
       await previous.settled;
     }
     if (seq !== this.sequence || this.disposed) return undefined;
-    const prompt: CompletionPrompt = buildCompletionPrompt(completionFormatFor(this.deps.modelInfo()), window);
+    const model = await this.deps.modelInfo();
+    if (seq !== this.sequence || this.disposed) return undefined;
+    const prompt: CompletionPrompt = buildCompletionPrompt(completionFormatFor(model), window);
     const generation = new InflightGeneration({
       engine: this.deps.engine,
       request: {

@@ -1,0 +1,115 @@
+// Registers inline completions: the provider for every text document, the engine they run on
+// (the chat model's, or `r1Local.completions.modelPath`), the status bar hook and the log.
+// Everything registered here is disposed with the extension.
+import * as vscode from 'vscode';
+import type { LoadOptions } from '../../engine/types';
+import { EngineClient, EngineError } from '../engineClient';
+import type { ExtensionServices } from '../services';
+import type { Settings } from '../settings';
+import { CompletionActivityTracker } from './completionActivity';
+import { CompletionEngineSelector } from './completionEngineSelector';
+import { CompletionService, type CompletionStatus } from './completionService';
+import type { CompletionSettings } from './completionSettings';
+import { LocalInlineCompletionProvider } from './inlineCompletionProvider';
+
+/** Text documents of every language; not output panes, diff views of git objects or the like. */
+const DOCUMENT_SELECTOR: vscode.DocumentSelector = [
+  { scheme: 'file' },
+  { scheme: 'untitled' },
+  { scheme: 'vscode-notebook-cell' },
+  { scheme: 'vscode-remote' },
+  { scheme: 'vscode-vfs' },
+];
+
+export function readCompletionSettings(settings: Settings): CompletionSettings {
+  return {
+    enabled: settings.get('completions.enabled'),
+    debounceMs: settings.get('completions.debounceMs'),
+    maxTokens: settings.get('completions.maxTokens'),
+    timeBudgetMs: settings.get('completions.timeBudgetMs'),
+    prefixTokens: settings.get('completions.prefixTokens'),
+    suffixTokens: settings.get('completions.suffixTokens'),
+    disabledLanguages: settings.get('completions.disabledLanguages'),
+  };
+}
+
+/** An engine client for a separate completion model, with the same trust rule as the chat model's. */
+function separateEngine(services: ExtensionServices, modelPath: string): EngineClient {
+  const { context, settings, log } = services;
+  return new EngineClient({
+    hostScript: context.asAbsolutePath('dist/engineHost.js'),
+    log,
+    idleUnloadMs: () => settings.get('idleUnloadMinutes') * 60_000,
+    resolveLoadOptions: (): LoadOptions => {
+      if (!vscode.workspace.isTrusted) {
+        throw new EngineError('untrusted', 'R1 Local does not load a model in Restricted Mode: trust this workspace first.');
+      }
+      const threads = settings.get('threads');
+      return { modelPath, executionProvider: settings.get('executionProvider'), threads: threads > 0 ? threads : undefined };
+    },
+  });
+}
+
+/** Logs what the pipeline did; suggestion text never leaves trace level. */
+function logStatus(log: vscode.LogOutputChannel, status: CompletionStatus, reported: Set<string>): void {
+  switch (status.type) {
+    case 'skipped':
+      log.trace(`completion skipped: ${status.reason}`);
+      break;
+    case 'answered': {
+      const stats = status.answer.stats;
+      const prefill = stats ? `, prefilled ${stats.prefilledTokens}/${stats.promptTokens} tokens, first token ${Math.round(stats.ttftMs)} ms` : '';
+      log.debug(`completion from ${status.answer.source} in ${Math.round(status.answer.latencyMs)} ms${prefill}`);
+      log.trace(`completion text: ${JSON.stringify(status.answer.text)}`);
+      break;
+    }
+    case 'error': {
+      const error = status.error;
+      // Superseded and busy are the scheduler doing its job; other failures are worth one warning each.
+      if (error instanceof EngineError && (error.code === 'superseded' || error.code === 'busy' || error.code === 'cancelled')) {
+        log.debug(`completion not served: ${error.code}`);
+        break;
+      }
+      const text = error instanceof Error ? error.message : String(error);
+      if (reported.has(text)) log.debug(`completion failed: ${text}`);
+      else log.warn(`completion failed: ${text}`);
+      reported.add(text);
+      break;
+    }
+    case 'running':
+      break;
+  }
+}
+
+export function registerCompletions(services: ExtensionServices): void {
+  const { context, settings, log, engine, statusBar } = services;
+  const engines = new CompletionEngineSelector(
+    engine,
+    (modelPath) => separateEngine(services, modelPath),
+    () => settings.get('completions.modelPath'),
+  );
+  const service = new CompletionService({
+    engine: engines,
+    settings: () => readCompletionSettings(settings),
+    // The prompt format depends on the model: load it before the first prompt is built. A load
+    // failure surfaces from the generation that follows, with its error code.
+    modelInfo: () => engines.modelInfo ?? engines.load().catch(() => undefined),
+  });
+  const activity = new CompletionActivityTracker();
+  const reported = new Set<string>();
+  context.subscriptions.push(
+    service.onDidChangeStatus((status) => {
+      activity.observe(status);
+      logStatus(log, status, reported);
+    }),
+    activity.onDidChange((state) => statusBar.setCompletionActivity(state)),
+    vscode.languages.registerInlineCompletionItemProvider(DOCUMENT_SELECTOR, new LocalInlineCompletionProvider(service)),
+    settings.onDidChange((keys) => {
+      // Suggestions of another model must not be replayed from the cache.
+      if (keys.has('modelPath') || keys.has('completions.modelPath')) service.clearCache();
+    }),
+    service,
+    activity,
+    engines,
+  );
+}

@@ -1,0 +1,62 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { GenerationRequest, ModelInfo } from '../../engine/types';
+import { CompletionEngineSelector, type OwnedEngineClient } from '../../extension/completion/completionEngineSelector';
+import { CompletionActivityTracker, type CompletionActivity } from '../../extension/completion/completionActivity';
+
+function fakeClient(name: string, log: string[]): OwnedEngineClient {
+  return {
+    modelInfo: { modelPath: name } as ModelInfo,
+    load: async () => ({ modelPath: name }) as ModelInfo,
+    generate: async function* (request: GenerationRequest) {
+      log.push(`${name}:${request.kind}`);
+    },
+    dispose: () => log.push(`dispose ${name}`),
+  };
+}
+
+const request: GenerationRequest = { kind: 'completion', prompt: { type: 'text', text: 'x' }, maxNewTokens: 1 };
+
+async function drain(iterable: AsyncIterable<unknown>): Promise<void> {
+  for await (const _ of iterable);
+}
+
+test('completions use the chat model unless a separate model path is set, switching live', async () => {
+  const log: string[] = [];
+  let path = '';
+  const selector = new CompletionEngineSelector(fakeClient('chat', log), (p) => fakeClient(p, log), () => path);
+  await drain(selector.generate(request, new AbortController().signal));
+  assert.equal(selector.modelInfo?.modelPath, 'chat');
+  path = '/models/coder';
+  await drain(selector.generate(request, new AbortController().signal));
+  await drain(selector.generate(request, new AbortController().signal));
+  assert.equal((await selector.load()).modelPath, '/models/coder');
+  path = '/models/other';
+  await drain(selector.generate(request, new AbortController().signal));
+  path = '';
+  await drain(selector.generate(request, new AbortController().signal));
+  selector.dispose();
+  assert.deepEqual(log, [
+    'chat:completion',
+    '/models/coder:completion',
+    '/models/coder:completion',
+    'dispose /models/coder',
+    '/models/other:completion',
+    'dispose /models/other',
+    'chat:completion',
+  ]);
+});
+
+test('the activity tracker reports running state and the last latency, once per change', () => {
+  const tracker = new CompletionActivityTracker();
+  const seen: CompletionActivity[] = [];
+  tracker.onDidChange((a) => seen.push(a));
+  tracker.observe({ type: 'running', running: true });
+  tracker.observe({ type: 'running', running: true });
+  tracker.observe({ type: 'skipped', reason: 'mid-word' });
+  tracker.observe({ type: 'running', running: false });
+  tracker.observe({ type: 'answered', answer: { text: 'x', source: 'model', latencyMs: 412.6 } });
+  assert.deepEqual(seen, [{ running: true }, { running: false }, { running: false, lastLatencyMs: 413 }]);
+  assert.deepEqual(tracker.current, { running: false, lastLatencyMs: 413 });
+  tracker.dispose();
+});
