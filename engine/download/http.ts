@@ -37,7 +37,12 @@ export const nodeRequest: RequestFn = (url, options) =>
     if (options.signal?.aborted) return reject(abortError());
     const transport = url.protocol === 'https:' ? https : url.protocol === 'http:' ? http : undefined;
     if (!transport) return reject(new DownloadError('bad-input', `Unsupported URL scheme: ${url.protocol}`));
-    const req = transport.request(url, { method: options.method, headers: options.headers });
+    let req: http.ClientRequest;
+    try {
+      req = transport.request(url, { method: options.method, headers: options.headers });
+    } catch (error) {
+      return reject(asNetworkError(error, url));
+    }
     const onAbort = () => req.destroy(abortError());
     options.signal?.addEventListener('abort', onAbort, { once: true });
     req.setTimeout(options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS, () => {
