@@ -272,7 +272,6 @@ export async function* generate(
       applyProcessors(processors, logits, prepared.generator.tokens);
       const id = sampler.sample(logits);
       firstTokenAt ??= performance.now();
-      if (splitter?.inReasoning) reasoningTokens++;
       if (stopping.afterToken(id)) {
         generated.push(id);
         text.push(id);
@@ -282,8 +281,11 @@ export async function* generate(
       step = [id];
     }
     for (const id of step) {
+      // A reasoning token is one that leaves the trace still open: `</think>` itself does not count.
+      const wasReasoning = splitter?.inReasoning === true;
       generated.push(id);
       text.push(id);
+      if (!forced && wasReasoning && splitter?.inReasoning) reasoningTokens++;
     }
     yield* text.take();
     if (text.stopped) finish = 'stop';

@@ -43,7 +43,7 @@ class Cursor {
   constructor(
     private readonly file: FileHandle,
     readonly size: number,
-    private readonly label: string,
+    readonly label: string,
   ) {}
 
   truncated(): ModelLoadError {
@@ -98,7 +98,7 @@ async function* fields(c: Cursor, start: number, end: number): AsyncGenerator<Fi
     const [tag, afterTag] = await c.varint(pos);
     const field = Math.floor(tag / 8);
     const wire = tag % 8;
-    if (field === 0) throw new ModelLoadError('corrupt-file', 'Not an ONNX model: invalid protobuf field number 0.');
+    if (field === 0) throw new ModelLoadError('corrupt-file', `${c.label} is not an ONNX model (invalid protobuf field number 0).`);
     switch (wire) {
       case WIRE_VARINT: {
         const [value, next] = await c.varint(afterTag);
@@ -121,7 +121,7 @@ async function* fields(c: Cursor, start: number, end: number): AsyncGenerator<Fi
         break;
       }
       default:
-        throw new ModelLoadError('corrupt-file', `Not an ONNX model: unsupported protobuf wire type ${wire}.`);
+        throw new ModelLoadError('corrupt-file', `${c.label} is not an ONNX model (unsupported protobuf wire type ${wire}).`);
     }
   }
   if (pos > end) throw c.truncated();
