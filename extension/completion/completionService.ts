@@ -15,6 +15,10 @@ import { prefilter, type SkipReason } from './prefilter';
 import { buildCompletionPrompt, completionFormatFor, type CompletionPrompt } from './promptFormat';
 import { buildPromptWindow, type PromptWindow } from './promptWindow';
 import type { TextSource } from './textSource';
+import { Emitter } from '../util/emitter';
+
+/** A run nobody waits for is cancelled after the debounce time, but never sooner than this. */
+const MIN_GRACE_MS = 100;
 
 export interface CompletionQuery {
   /** Identifies the document (its URI). */
@@ -74,7 +78,9 @@ interface Run {
 export class CompletionService {
   private readonly clock: Clock;
   private readonly cache: CompletionCache;
-  private readonly listeners = new Set<(status: CompletionStatus) => void>();
+  private readonly statuses = new Emitter<CompletionStatus>();
+  /** Every step worth showing or logging: runs starting and ending, answers, skips, errors. */
+  readonly onDidChangeStatus = this.statuses.event;
   private sequence = 0;
   private debouncing: AbortController | undefined;
   private inflight: Run | undefined;
@@ -83,11 +89,6 @@ export class CompletionService {
   constructor(private readonly deps: CompletionServiceDeps) {
     this.clock = deps.clock ?? systemClock;
     this.cache = new CompletionCache(deps.cacheCapacity);
-  }
-
-  onDidChangeStatus(listener: (status: CompletionStatus) => void): { dispose(): void } {
-    this.listeners.add(listener);
-    return { dispose: () => this.listeners.delete(listener) };
   }
 
   /** Forgets cached suggestions (the model changed). */
@@ -99,7 +100,7 @@ export class CompletionService {
     this.disposed = true;
     this.debouncing?.abort();
     this.inflight?.generation.abort();
-    this.listeners.clear();
+    this.statuses.dispose();
   }
 
   async provide(query: CompletionQuery, signal: AbortSignal): Promise<CompletionAnswer | undefined> {
@@ -189,7 +190,8 @@ export class CompletionService {
       linePrefix: window.linePrefix,
       multiline: prompt.multiline,
       clock: this.clock,
-      graceMs: settings.debounceMs,
+      // Long enough for the next keystroke's request to arrive and adopt the run.
+      graceMs: Math.max(settings.debounceMs, MIN_GRACE_MS),
     });
     this.emit({ type: 'running', running: true });
     const settled = generation.result.then((outcome) => {
@@ -218,6 +220,6 @@ export class CompletionService {
   }
 
   private emit(status: CompletionStatus): void {
-    for (const listener of this.listeners) listener(status);
+    this.statuses.fire(status);
   }
 }
