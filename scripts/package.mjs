@@ -1,4 +1,5 @@
-// `npm run package`: production bundles, then one platform-specific .vsix per target with @vscode/vsce.
+// `npm run package`: one platform-specific .vsix per target with @vscode/vsce (which first runs the
+// `vscode:prepublish` script: the production esbuild bundles).
 // Each .vsix carries only its own platform's onnxruntime-node binaries (the npm package holds all of
 // them, ~290 MB): the target's binary folder is added to .vscodeignore's whitelist for that run only.
 // Usage: node scripts/package.mjs [--target linux-x64 ...] [--out folder]   (default: every target, ./)
@@ -37,7 +38,6 @@ function run(args, label) {
 
 export function packageTargets(targets, out) {
   const { name, version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-  run(['scripts/build.mjs', '--production'], 'production build');
   const ignoreDir = join(root, '.cache', 'package');
   mkdirSync(ignoreDir, { recursive: true });
   mkdirSync(out, { recursive: true });

@@ -2,7 +2,7 @@
 // fresh user-data and extensions folders, in its own process group so that stopping it also ends the
 // extension host and everything the extension spawned. Used by the e2e tests and by `npm start`.
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { codeServerEntry, isolatedXdgEnv, node24Bin, runsDir } from './layout.ts';
@@ -18,6 +18,8 @@ export interface CodeServerOptions {
   workspaceTrust?: boolean;
   /** Fixed port (`npm start`); tests leave it out and get a free one. */
   port?: number;
+  /** Reuse this folder (and an existing settings.json in it) instead of a fresh run folder (`npm start`). */
+  persistentDir?: string;
 }
 
 export interface CodeServer {
@@ -92,12 +94,15 @@ async function waitForHealth(url: string, logFile: string, exited: () => string 
 }
 
 export async function startCodeServer(options: CodeServerOptions): Promise<CodeServer> {
-  const runDir = newRunDir(options.name);
+  const runDir = options.persistentDir ?? newRunDir(options.name);
   const userDataDir = join(runDir, 'user-data');
   const extensionsDir = join(runDir, 'extensions');
   mkdirSync(join(userDataDir, 'User'), { recursive: true });
   mkdirSync(extensionsDir, { recursive: true });
-  writeFileSync(join(userDataDir, 'User', 'settings.json'), JSON.stringify({ ...quietSettings, ...options.settings }, null, 2));
+  const settingsFile = join(userDataDir, 'User', 'settings.json');
+  if (!options.persistentDir || !existsSync(settingsFile)) {
+    writeFileSync(settingsFile, JSON.stringify({ ...quietSettings, ...options.settings }, null, 2));
+  }
 
   const port = options.port ?? (await freePort());
   // The workbench asks the extension gallery for recommendations; point it at a closed local port.
