@@ -1,0 +1,120 @@
+// "R1 Local: Download Model…": pick a model, fetch it into
+// `globalStorage/models/<repo>/<revision>/<variant>/` with a cancellable progress notification
+// (file, bytes, speed, time left), then point the settings at it. The transfer itself is the
+// engine's download module (the same code as `r1-local download`); Node's http/https modules carry
+// VS Code's proxy settings inside the extension host.
+
+import * as vscode from 'vscode';
+import { DownloadError, checkModelFolder, downloadModel, formatBytes, modelFolderFor, type ModelSource } from '../../engine/download';
+import type { ModelRole } from '../../engine/download';
+import type { ExtensionServices } from '../services';
+import { refuseIfUntrusted } from '../trust';
+import { DownloadNotification } from './downloadNotification';
+import { type HubSettings, modelChoices } from './modelChoices';
+
+export function hubSettings(s: ExtensionServices): HubSettings {
+  return {
+    endpoint: s.settings.get('hub.endpoint'),
+    repo: s.settings.get('hub.repo'),
+    revision: s.settings.get('hub.revision'),
+    variant: s.settings.get('hub.variant'),
+  };
+}
+
+/** The command: choose what to download (the configured model first), then download it. */
+export async function downloadModelCommand(s: ExtensionServices): Promise<void> {
+  if (refuseIfUntrusted('Downloading a model')) return;
+  const pick = await vscode.window.showQuickPick(modelChoices(hubSettings(s)), {
+    title: 'R1 Local: Download Model',
+    placeHolder: 'Which model? It is stored once and then used offline.',
+    matchOnDescription: true,
+    matchOnDetail: true,
+  });
+  if (!pick) return;
+  await downloadAndUse(s, pick.source, pick.role);
+}
+
+/**
+ * Downloads `source` (into `modelDir`, or its storage folder) and, when it verifies, makes it the
+ * chat or completion model. Resolves to the folder, or undefined when it failed or was cancelled.
+ */
+export async function downloadAndUse(s: ExtensionServices, source: ModelSource, role: ModelRole, modelDir?: string): Promise<string | undefined> {
+  let dir: string;
+  try {
+    dir = modelDir ?? modelFolderFor(s.context.globalStorageUri.fsPath, source.repo, source.revision, source.variant);
+  } catch (error) {
+    void vscode.window.showErrorMessage(`R1 Local: ${(error as Error).message}`);
+    return undefined;
+  }
+  s.log.info(`download: ${source.repo}@${source.revision} (${source.variant}) from ${source.endpoint} into ${dir}`);
+  try {
+    const result = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `R1 Local: downloading ${source.repo} (${source.variant})`, cancellable: true },
+      async (progress, token) => {
+        const controller = new AbortController();
+        const cancel = token.onCancellationRequested(() => controller.abort());
+        const notification = new DownloadNotification();
+        try {
+          return await downloadModel({
+            source,
+            modelDir: dir,
+            token: process.env.HF_TOKEN || undefined,
+            signal: controller.signal,
+            onEvent: (event) => {
+              if (event.type === 'resolved') s.log.info(`download: commit ${event.commit}, ${formatBytes(event.bytesToFetch)} to fetch of ${formatBytes(event.totalBytes)}`);
+              if (event.type === 'retry') s.log.warn(`download: retry ${event.attempt} of ${event.path} in ${event.delayMs} ms: ${event.reason}`);
+              if (event.type === 'restart') s.log.warn(`download: ${event.path} restarts from zero: ${event.reason}`);
+              if (event.type === 'quarantined') s.log.warn(`download: ${event.path} failed verification; moved to ${event.quarantinePath}`);
+              const update = notification.update(event);
+              if (update) progress.report(update);
+            },
+          });
+        } finally {
+          cancel.dispose();
+        }
+      },
+    );
+    s.log.info(`download: complete, ${formatBytes(result.fetchedBytes)} fetched, commit ${result.manifest.commit}`);
+  } catch (error) {
+    reportDownloadFailure(s, error, source, role, dir);
+    return undefined;
+  }
+  const check = await checkModelFolder(dir);
+  if (check.status !== 'ok') {
+    s.log.error(`download: the downloaded folder does not load: ${check.message}`);
+    void vscode.window.showErrorMessage(`R1 Local: the downloaded model cannot be used: ${check.message}`);
+    return undefined;
+  }
+  await s.settings.update(role === 'completion' ? 'completions.modelPath' : 'modelPath', dir);
+  void vscode.window.showInformationMessage(`R1 Local: ${source.repo} (${source.variant}) is ready${role === 'completion' ? ' for inline completions' : ''}.`);
+  return dir;
+}
+
+function reportFailure(s: ExtensionServices, message: string, retry: () => void): void {
+  void vscode.window.showErrorMessage(`R1 Local: ${message}`, 'Retry', 'Show Log').then((choice) => {
+    if (choice === 'Retry') retry();
+    else if (choice === 'Show Log') s.log.show();
+  });
+}
+
+function reportDownloadFailure(s: ExtensionServices, error: unknown, source: ModelSource, role: ModelRole, dir: string): void {
+  const retry = () => void downloadAndUse(s, source, role, dir);
+  if (!(error instanceof DownloadError)) {
+    s.log.error(`download failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    reportFailure(s, `the download failed: ${error instanceof Error ? error.message : String(error)}`, retry);
+    return;
+  }
+  s.log.error(`download failed [${error.code}]: ${error.message}`);
+  switch (error.code) {
+    case 'aborted':
+      void vscode.window.showInformationMessage('R1 Local: download cancelled. Run "Download Model…" again to resume where it stopped.');
+      return;
+    case 'bad-input':
+      void vscode.window.showErrorMessage(`R1 Local: ${error.message} (settings r1Local.hub.*)`, 'Open Settings').then((choice) => {
+        if (choice) void vscode.commands.executeCommand('workbench.action.openSettings', 'r1Local.hub');
+      });
+      return;
+    default:
+      reportFailure(s, error.message, retry);
+  }
+}
