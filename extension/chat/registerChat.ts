@@ -1,0 +1,77 @@
+// Wires the chat feature into the extension: the side-panel view, `r1Local.openChat` and
+// `r1Local.explainSelection`. Called once from the composition root.
+import { randomUUID } from 'node:crypto';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { GenerationEvent, GenerationRequest } from '../../engine/types';
+import type { ModelAvailability, ReasoningBudget } from '../../webview/protocol';
+import type { Logger } from '../logger';
+import type { Settings } from '../settings';
+import { ChatController, type ChatEnvironment } from './chatController';
+import { ChatViewProvider } from './chatViewProvider';
+import { ConversationStore } from './conversationStore';
+import { copyToClipboard, insertAtCursor, openLinkAfterConfirmation, runSetupCommand } from './editorActions';
+import { explainInActiveEditor } from './explainCommand';
+import { DEFAULT_GENERATION } from './promptBuilder';
+import { isReasoningBudget } from './reasoningBudget';
+
+export interface ChatDeps {
+  /** The engine client (extension/engineClient.ts); an AbortSignal cancels a generation. */
+  engine: { generate(request: GenerationRequest, cancel: AbortSignal): AsyncIterable<GenerationEvent> };
+  settings: Settings;
+  log: Logger;
+  /** Whether a model is installed; default: a model folder is configured. */
+  modelAvailability?: () => ModelAvailability;
+  /** Fires when the installed model changes (download finished, folder chosen). */
+  onDidChangeModel?: vscode.Event<unknown>;
+}
+
+const BUDGET_KEY = 'r1Local.chat.budget';
+
+export function registerChat(context: vscode.ExtensionContext, deps: ChatDeps): ChatController {
+  const { settings, log } = deps;
+  const modelAvailability =
+    deps.modelAvailability ??
+    ((): ModelAvailability => {
+      const modelPath = settings.get('modelPath');
+      return modelPath ? { state: 'ready', label: path.basename(modelPath) } : { state: 'missing' };
+    });
+
+  const env: ChatEnvironment = {
+    log,
+    generationSettings: () => ({
+      temperature: settings.get('chat.temperature'),
+      topP: DEFAULT_GENERATION.topP,
+      mediumReasoningTokens: settings.get('chat.reasoningBudget'),
+    }),
+    defaultBudget: (): ReasoningBudget => {
+      const saved = context.workspaceState.get<unknown>(BUDGET_KEY);
+      return isReasoningBudget(saved) ? saved : 'medium';
+    },
+    saveBudget: (budget) => void context.workspaceState.update(BUDGET_KEY, budget),
+    modelAvailability,
+    copyCode: copyToClipboard,
+    insertCode: (code) => insertAtCursor(code, log),
+    openLink: (url) => openLinkAfterConfirmation(url, log),
+    runCommand: (command) => runSetupCommand(command, log),
+    now: () => Date.now(),
+    newId: () => randomUUID(),
+  };
+
+  const controller = new ChatController(deps.engine, new ConversationStore(context.workspaceState), env);
+  const provider = new ChatViewProvider(context.extensionUri, controller);
+  const revealChat = () => vscode.commands.executeCommand(`${ChatViewProvider.viewType}.focus`);
+
+  context.subscriptions.push(
+    vscode.window.registerWebviewViewProvider(ChatViewProvider.viewType, provider),
+    provider,
+    { dispose: () => controller.dispose() },
+    vscode.commands.registerCommand('r1Local.openChat', revealChat),
+    vscode.commands.registerCommand('r1Local.explainSelection', () => explainInActiveEditor(controller, log, revealChat)),
+    settings.onDidChange((keys) => {
+      if (keys.has('modelPath')) controller.modelChanged();
+    }),
+  );
+  if (deps.onDidChangeModel) context.subscriptions.push(deps.onDidChangeModel(() => controller.modelChanged()));
+  return controller;
+}
