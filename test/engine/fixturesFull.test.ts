@@ -45,10 +45,10 @@ for (const style of ['optimum', 'genai'] as ExportStyle[]) {
       const scale = Math.max(...usable(rows[0]).map(Math.abs));
       // accuracy_level 4 rounds activations to int8 per block: at these widths a 1e-6 difference
       // between the one-token and the many-token kernels can move one rounding step (measured up
-      // to 0.3% of the logit range; the tiny model's cache is exact to 1e-4, see fixturesKvCache).
+      // to 1.3% of the logit range; 4e-6 with accuracy_level 0; the tiny model is exact to 1e-4).
       rows.forEach((row, i) => {
         const diff = maxAbsDiff(usable(row), usable(full.logits[prompt.length - 1 + i]));
-        assert.ok(diff <= 0.02 * scale, `step ${i}: ${diff} vs logit range ${scale}`);
+        assert.ok(diff <= 0.05 * scale, `step ${i}: ${diff} vs logit range ${scale}`);
       });
     } finally {
       await session.release();
