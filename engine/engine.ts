@@ -25,11 +25,15 @@ export interface EngineLoadOptions extends LoadOptions {
   maxCacheSlots?: number;
 }
 
-/** A second generate() started while one is still running (the host's scheduler should prevent it). */
+/**
+ * A generation was started for a KV-cache slot that another live generation holds. Generations in
+ * different slots may be interleaved (a completion between two steps of a chat); one slot holds one
+ * sequence, so two generations in it cannot.
+ */
 export class EngineBusyError extends Error {
   override readonly name = 'EngineBusyError';
-  constructor() {
-    super('The engine is already generating: requests must run one at a time.');
+  constructor(readonly slot: string) {
+    super(`KV-cache slot "${slot}" is in use by a running generation: finish or cancel it first.`);
   }
 }
 
@@ -71,11 +75,12 @@ function fimTokens(tokenizer: TextTokenizer): ModelInfo['fimTokens'] {
 }
 
 /**
- * The runner as the generator sees it, plus what disposal needs: the session must not be released
- * while a forward pass is inside it, and no pass may start afterwards.
+ * The runner as the generator sees it, plus what interleaving and disposal need: forward passes run
+ * one after another even if two generations are pulled at once, the session is not released while
+ * a pass is inside it, and no pass starts afterwards.
  */
 class GuardedModel implements ForwardModel {
-  private inflight: Promise<unknown> | undefined;
+  private inflight: Promise<unknown> = Promise.resolve();
   private closed = false;
 
   constructor(private readonly runner: ModelRunner) {}
@@ -84,26 +89,25 @@ class GuardedModel implements ForwardModel {
     return this.runner.newCache();
   }
 
-  async forward(tokens: readonly number[], cache: KvCache): Promise<Float32Array> {
-    if (this.closed) throw new Error('The engine was disposed.');
-    const run = this.runner.forward(tokens, cache);
-    this.inflight = run;
-    try {
-      return await run;
-    } finally {
-      if (this.inflight === run) this.inflight = undefined;
-    }
+  forward(tokens: readonly number[], cache: KvCache): Promise<Float32Array> {
+    const run = this.inflight.then(() => {
+      if (this.closed) throw new Error('The engine was disposed.');
+      return this.runner.forward(tokens, cache);
+    });
+    this.inflight = run.catch(() => undefined);
+    return run;
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    await this.inflight?.catch(() => undefined);
+    await this.inflight;
     await this.runner.release();
   }
 }
 
 export class Engine {
-  private running = false;
+  /** Slots of the generations currently alive (started and not finished). */
+  private readonly activeSlots = new Set<string>();
   private disposed = false;
   private readonly lifetime = new AbortController();
 
@@ -166,9 +170,9 @@ export class Engine {
     }
   }
 
-  /** True while a generation is running. */
+  /** True while any generation is alive. */
   get busy(): boolean {
-    return this.running;
+    return this.activeSlots.size > 0;
   }
 
   /** The token ids a prompt becomes: raw text as-is (no bos added), a chat through the model's own template. */
@@ -190,19 +194,30 @@ export class Engine {
   }
 
   /**
-   * Streams the continuation of `request.prompt`: `delta` events, then one `done`. One generation
-   * runs at a time; starting another while one is iterating throws EngineBusyError.
+   * Streams the continuation of `request.prompt`: `delta` events, then one `done`. Generations in
+   * different slots (`request.slot`, default: the request kind) may be interleaved step by step;
+   * starting one in a slot that a live generation holds throws EngineBusyError.
    */
   async *generate(request: GenerationRequest, signal?: AbortSignal): AsyncGenerator<GenerationEvent> {
     if (this.disposed) throw new Error('The engine was disposed.');
-    if (this.running) throw new EngineBusyError();
-    this.running = true;
+    const slot = request.slot ?? request.kind;
+    if (this.activeSlots.has(slot)) throw new EngineBusyError(slot);
+    this.activeSlots.add(slot);
+    let held = true;
+    const release = () => {
+      if (held) this.activeSlots.delete(slot);
+      held = false;
+    };
     try {
       const prompt = this.encodePrompt(request.prompt);
       const combined = signal ? AbortSignal.any([signal, this.lifetime.signal]) : this.lifetime.signal;
-      yield* generateTokens(this.context, prompt, request, combined);
+      for await (const event of generateTokens(this.context, prompt, request, combined)) {
+        // Free the slot before handing out the result: the consumer may start the next request at once.
+        if (event.type === 'done') release();
+        yield event;
+      }
     } finally {
-      this.running = false;
+      release();
     }
   }
 

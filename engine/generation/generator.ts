@@ -245,79 +245,92 @@ export async function* generate(
   const budget = splitter && request.maxReasoningTokens !== undefined ? new ReasoningBudget(request.maxReasoningTokens, reasoningCloseIds(ctx.tokenizer)) : undefined;
   const text = new TextPipeline(ctx.tokenizer, request.stop, splitter);
 
-  // 2. Prefill what the slot's cache does not already hold.
-  let finish: FinishReason | undefined;
-  let prepared: Awaited<ReturnType<PrefixCache['prepare']>> | undefined;
+  // 2. Prefill what the slot's cache does not already hold. The slot stays pinned (not evicted, not
+  // shared) until this generation ends, however it ends.
+  const slot = request.slot ?? request.kind;
+  const unpin = ctx.prefixCache.pin(slot);
   try {
-    prepared = await ctx.prefixCache.prepare(request.slot ?? request.kind, prompt, signal);
-  } catch (err) {
-    if (!signal?.aborted) throw err;
-    finish = 'aborted';
+    yield* decode();
+  } finally {
+    unpin();
   }
-  const prefillEnd = performance.now();
 
-  // 3. Decode: sample, show, feed back, until a stopping rule fires.
-  const generated: number[] = [];
-  let reasoningTokens = 0;
-  let firstTokenAt: number | undefined;
-  let logits = prepared?.logits;
-  while (prepared && logits && finish === undefined) {
-    finish = stopping.beforeStep(generated.length);
-    if (finish) break;
-    let step: readonly number[];
-    const forced = splitter && budget?.check(reasoningTokens, splitter.inReasoning);
-    if (forced) {
-      step = forced;
-    } else {
-      applyProcessors(processors, logits, prepared.generator.tokens);
-      const id = sampler.sample(logits);
-      firstTokenAt ??= performance.now();
-      if (stopping.afterToken(id)) {
+  async function* decode(): AsyncGenerator<GenerationEvent> {
+    let finish: FinishReason | undefined;
+    let prepared: Awaited<ReturnType<PrefixCache['prepare']>> | undefined;
+    try {
+      prepared = await ctx.prefixCache.prepare(slot, prompt, signal);
+    } catch (err) {
+      if (!signal?.aborted) throw err;
+      finish = 'aborted';
+    }
+    const prefillEnd = performance.now();
+
+    // 3. Decode: sample, show, feed back, until a stopping rule fires.
+    const generated: number[] = [];
+    let reasoningTokens = 0;
+    let firstTokenAt: number | undefined;
+    let logits = prepared?.logits;
+    while (prepared && logits && finish === undefined) {
+      finish = stopping.beforeStep(generated.length);
+      if (finish) break;
+      let step: readonly number[];
+      const forced = splitter && budget?.check(reasoningTokens, splitter.inReasoning);
+      if (forced) {
+        step = forced;
+      } else {
+        applyProcessors(processors, logits, prepared.generator.tokens);
+        const id = sampler.sample(logits);
+        firstTokenAt ??= performance.now();
+        if (stopping.afterToken(id)) {
+          generated.push(id);
+          text.push(id);
+          finish = 'eos';
+          break;
+        }
+        step = [id];
+      }
+      for (const id of step) {
+        // A reasoning token is one that leaves the trace still open: `</think>` itself does not count.
+        const wasReasoning = splitter?.inReasoning === true;
         generated.push(id);
         text.push(id);
-        finish = 'eos';
-        break;
+        if (!forced && wasReasoning && splitter?.inReasoning) reasoningTokens++;
       }
-      step = [id];
+      yield* text.take();
+      if (text.stopped) finish = 'stop';
+      // Do not pay for a forward pass whose logits nobody will read.
+      finish ??= stopping.beforeStep(generated.length);
+      if (finish) break;
+      logits = await prepared.generator.append(step);
+      // session.run blocks this thread; let cancellation messages in between steps.
+      await yieldToEventLoop();
     }
-    for (const id of step) {
-      // A reasoning token is one that leaves the trace still open: `</think>` itself does not count.
-      const wasReasoning = splitter?.inReasoning === true;
-      generated.push(id);
-      text.push(id);
-      if (!forced && wasReasoning && splitter?.inReasoning) reasoningTokens++;
-    }
+    text.finish();
     yield* text.take();
-    if (text.stopped) finish = 'stop';
-    // Do not pay for a forward pass whose logits nobody will read.
-    finish ??= stopping.beforeStep(generated.length);
-    if (finish) break;
-    logits = await prepared.generator.append(step);
-    // session.run blocks this thread; let cancellation messages in between steps.
-    await yieldToEventLoop();
-  }
-  text.finish();
-  yield* text.take();
 
-  const end = performance.now();
-  const decodeTokens = Math.max(0, generated.length - 1);
-  yield {
-    type: 'done',
-    finishReason: finish ?? 'length',
-    reasoningUnterminated: splitter?.reasoningUnterminated ?? false,
-    reasoningBudgetForced: budget?.forced ?? false,
-    tokenIds: generated,
-    stats: {
-      promptTokens: prompt.length,
-      prefilledTokens: prepared?.prefilledTokens ?? 0,
-      reusedTokens: prepared?.reusedTokens ?? 0,
-      generatedTokens: generated.length,
-      reasoningTokens,
-      ttftMs: (firstTokenAt ?? end) - startedAt,
-      prefillTokPerS: prepared ? prepared.prefilledTokens / Math.max(1e-3, (prefillEnd - startedAt) / 1000) : 0,
-      decodeTokPerS: firstTokenAt !== undefined && decodeTokens > 0 ? decodeTokens / Math.max(1e-3, (end - firstTokenAt) / 1000) : 0,
-      totalMs: end - startedAt,
-      executionProvider: ctx.executionProvider,
-    },
-  };
+    const end = performance.now();
+    const decodeTokens = Math.max(0, generated.length - 1);
+    // The slot is free as soon as the result is out, even if the consumer never pulls past it.
+    unpin();
+    yield {
+      type: 'done',
+      finishReason: finish ?? 'length',
+      reasoningUnterminated: splitter?.reasoningUnterminated ?? false,
+      reasoningBudgetForced: budget?.forced ?? false,
+      tokenIds: generated,
+      stats: {
+        promptTokens: prompt.length,
+        prefilledTokens: prepared?.prefilledTokens ?? 0,
+        reusedTokens: prepared?.reusedTokens ?? 0,
+        generatedTokens: generated.length,
+        reasoningTokens,
+        ttftMs: (firstTokenAt ?? end) - startedAt,
+        prefillTokPerS: prepared ? prepared.prefilledTokens / Math.max(1e-3, (prefillEnd - startedAt) / 1000) : 0,
+        decodeTokPerS: firstTokenAt !== undefined && decodeTokens > 0 ? decodeTokens / Math.max(1e-3, (end - firstTokenAt) / 1000) : 0,
+        totalMs: end - startedAt,
+        executionProvider: ctx.executionProvider,
+      },
+    };
+  }
 }

@@ -29,6 +29,8 @@ export interface PrefixCacheOptions {
 export class PrefixCache {
   /** Insertion order doubles as recency: a used slot is re-inserted at the end. */
   private readonly slots = new Map<string, Generator>();
+  /** Slots whose generator a live generation is using: never evicted, never handed out twice. */
+  private readonly pinned = new Set<string>();
   private readonly maxSlots: number;
 
   constructor(
@@ -56,12 +58,30 @@ export class PrefixCache {
     return { generator, logits, reusedTokens: keep, prefilledTokens: prompt.length - keep };
   }
 
+  /**
+   * Marks a slot as used by a live generation; a slot can be pinned once. Returns the release,
+   * which is safe to call more than once (only the first call unpins).
+   */
+  pin(slot: string): () => void {
+    if (this.pinned.has(slot)) throw new Error(`KV-cache slot "${slot}" is already in use by a running generation.`);
+    this.pinned.add(slot);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.pinned.delete(slot);
+      this.evict();
+    };
+  }
+
   /** Tokens currently cached for a slot (empty when the slot is unknown). */
   cachedTokens(slot: string): readonly number[] {
     return this.slots.get(slot)?.tokens ?? [];
   }
 
+  /** Forgets a slot's cache (not while a generation uses it: it is dropped when that one ends). */
   drop(slot: string): void {
+    if (this.pinned.has(slot)) return;
     this.slots.get(slot)?.dispose();
     this.slots.delete(slot);
   }
@@ -69,12 +89,14 @@ export class PrefixCache {
   clear(): void {
     for (const g of this.slots.values()) g.dispose();
     this.slots.clear();
+    this.pinned.clear();
   }
 
+  /** Releases least recently used slots beyond the limit, skipping pinned ones. */
   private evict(): void {
-    while (this.slots.size > this.maxSlots) {
-      const oldest = this.slots.keys().next().value as string;
-      this.drop(oldest);
+    for (const slot of [...this.slots.keys()]) {
+      if (this.slots.size <= this.maxSlots) return;
+      if (!this.pinned.has(slot)) this.drop(slot);
     }
   }
 }

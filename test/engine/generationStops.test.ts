@@ -109,16 +109,47 @@ test('a spent time budget stops with finish reason time', async () => {
   assert.equal(done.stats.generatedTokens, 0);
 });
 
-test('a second generation while one is running is refused; the first finishes normally', async () => {
+test('a second generation in the same slot is refused while the first is alive; the first finishes normally', async () => {
   const first = engine.generate(request({ maxNewTokens: 4 }));
   const firstEvent = await first.next();
   assert.equal(firstEvent.value?.type, 'delta');
   assert.equal(engine.busy, true);
-  await assert.rejects(engine.generate(request()).next(), EngineBusyError);
+  await assert.rejects(engine.generate(request()).next(), (err: unknown) => err instanceof EngineBusyError && err.slot === 'completion');
   let last: GenerationEvent | undefined;
   for await (const e of first) last = e;
   assert.equal(last?.type, 'done');
   assert.equal(engine.busy, false);
+});
+
+test('generations in different slots interleave step by step with the same output as alone', async () => {
+  const chat = request({ slot: 'chat', prompt: { type: 'ids', ids: [9, 8, 7, 6] }, maxNewTokens: 30 });
+  const completion = request({ slot: 'completion', maxNewTokens: 20 });
+  const alone = async (r: GenerationRequest) => (await collect(engine.generate(r))).done.tokenIds;
+  const expectedChat = await alone(chat);
+  const expectedCompletion = await alone(completion);
+
+  // Pull one event from each in turn, as the engine host does when a completion preempts a chat.
+  const a = engine.generate(chat);
+  const b = engine.generate(completion);
+  const ends: Record<string, Done | undefined> = {};
+  for (let turn = 0; !(ends.a && ends.b); turn++) {
+    const [name, stream] = turn % 2 === 0 ? (['a', a] as const) : (['b', b] as const);
+    if (ends[name]) continue;
+    const next = await stream.next();
+    if (!next.done && next.value.type === 'done') ends[name] = next.value;
+  }
+  assert.deepEqual(ends.a!.tokenIds, expectedChat);
+  assert.deepEqual(ends.b!.tokenIds, expectedCompletion);
+  assert.equal(engine.busy, false);
+});
+
+test('a generation stopped early by its consumer frees its slot', async () => {
+  const stream = engine.generate(request());
+  await stream.next();
+  await stream.return(undefined);
+  assert.equal(engine.busy, false);
+  const { done } = await collect(engine.generate(request({ maxNewTokens: 3 })));
+  assert.equal(done.finishReason, 'length');
 });
 
 test('bad requests get clear errors', async () => {
