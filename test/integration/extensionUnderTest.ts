@@ -2,7 +2,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import manifest from '../../package.json';
-import type { ExtensionServices } from '../../extension/services';
+import type { ExtensionApi } from '../../extension/extension';
 
 export const extensionId = `${manifest.publisher}.${manifest.name}`;
 
@@ -38,7 +38,17 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
   }
 }
 
-/** What activate() returns: the extension's shared services (engine client, settings, log). */
-export async function extensionServices(): Promise<ExtensionServices> {
-  return (await activeExtension()).exports as ExtensionServices;
+/** What activate() returns: the extension's shared services (engine client, settings, log) and the chat. */
+export async function extensionServices(): Promise<ExtensionApi> {
+  const api = (await activeExtension()).exports as Partial<ExtensionApi> | undefined;
+  assert.ok(api?.engine && api.chat, 'activate() must return the extension API (services and chat, see extension/extension.ts)');
+  return api as ExtensionApi;
+}
+
+/** Opens a file of the first workspace folder in an editor. */
+export async function openWorkspaceFile(relativePath: string): Promise<vscode.TextEditor> {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(folder, 'the suite needs a workspace folder');
+  const document = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(folder.uri, relativePath));
+  return vscode.window.showTextDocument(document);
 }
