@@ -63,6 +63,18 @@ class Cursor {
 
   /** Varints can exceed 32 bits (lengths in a 2 GB file): accumulate with arithmetic, not bit ops. */
   async varint(pos: number): Promise<[value: number, next: number]> {
+    // Fast path: the whole varint (at most 10 bytes) is in the window, so no awaits per byte.
+    if (pos >= this.bufStart && pos + 10 <= this.bufStart + this.bufLen) {
+      let value = 0;
+      let scale = 1;
+      for (let i = pos - this.bufStart, end = i + 10; i < end; i++) {
+        const b = this.buf[i];
+        value += (b & 0x7f) * scale;
+        if ((b & 0x80) === 0) return [value, i + 1 + this.bufStart];
+        scale *= 128;
+      }
+      throw new ModelLoadError('corrupt-file', `${this.label} is not an ONNX model (malformed varint at byte ${pos}).`);
+    }
     let value = 0;
     let scale = 1;
     for (let i = 0; i < 10; i++) {
