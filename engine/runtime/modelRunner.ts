@@ -20,6 +20,12 @@ function intTensor(dtype: IdDtype, values: ArrayLike<number>, dims: number[]): o
   return new ort.Tensor('int64', data, dims);
 }
 
+/** The attention mask of a single unpadded sequence: all ones, as long as past + new tokens. */
+function onesTensor(dtype: IdDtype, length: number): ort.Tensor {
+  if (dtype === 'int32') return new ort.Tensor('int32', new Int32Array(length).fill(1), [1, length]);
+  return new ort.Tensor('int64', new BigInt64Array(length).fill(1n), [1, length]);
+}
+
 export class ModelRunner {
   constructor(
     private readonly session: ort.InferenceSession,
@@ -47,7 +53,7 @@ export class ModelRunner {
     }
     const feeds: Record<string, ort.Tensor> = {
       input_ids: intTensor(this.io.idDtype, tokens, [1, n]),
-      attention_mask: intTensor(this.io.maskDtype, new Array<number>(past + n).fill(1), [1, past + n]),
+      attention_mask: onesTensor(this.io.maskDtype, past + n),
       ...cache.feeds(),
     };
     if (this.io.positionDtype) {
