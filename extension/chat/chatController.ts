@@ -80,6 +80,14 @@ export class ChatController {
     this.ready = false;
   }
 
+  /**
+   * The view became visible again. If VS Code kept the webview it missed nothing but gets a fresh
+   * snapshot anyway; if it re-created it, the new page says `ready` and gets one then.
+   */
+  resync(): void {
+    this.post({ v: 1, type: 'snapshot', snapshot: this.snapshot() });
+  }
+
   /** Resolves when the running generation (if any) has ended and been saved. */
   whenIdle(): Promise<void> {
     return this.idle;

@@ -27,6 +27,9 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     this.controller.attach((message: HostToWebview) => void webview.postMessage(message));
     this.subscriptions.push(
       webview.onDidReceiveMessage((message: unknown) => void this.controller.handleMessage(message)),
+      view.onDidChangeVisibility(() => {
+        if (view.visible) this.controller.resync();
+      }),
       view.onDidDispose(() => {
         this.controller.detach();
         this.disposeSubscriptions();

@@ -101,6 +101,18 @@ test('nothing is posted before ready; ready gets a snapshot', async () => {
   assert.equal(posted[0].type, 'snapshot');
 });
 
+test('resync re-posts a snapshot, but only to a webview that said ready', async () => {
+  const { controller, posted } = setup(SCRIPT);
+  controller.resync();
+  assert.equal(posted.length, 0);
+  await controller.handleMessage({ v: 1, type: 'ready' });
+  controller.resync();
+  assert.deepEqual(posted.map((m) => m.type), ['snapshot', 'snapshot']);
+  controller.detach();
+  controller.resync();
+  assert.equal(posted.length, 2);
+});
+
 test('a sent message streams reasoning and answer to the webview and is saved when done', async () => {
   const { controller, posted, engine, store } = setup(SCRIPT);
   await controller.handleMessage({ v: 1, type: 'ready' });
