@@ -3,7 +3,7 @@
 // steps in that same loop, so nothing ever touches the ORT session concurrently.
 import type { GenerationEvent, GenerationRequest, LoadOptions, ModelInfo } from '../types';
 import type { HostError, HostErrorCode, HostMessage, HostModelState, HostRequest, HostStatus } from './protocol';
-import { admit, cancel, countByPhase, emptySchedule, markStarted, pickNext, remove, type SchedulerState } from './scheduler';
+import { admit, cancel, countByPhase, emptySchedule, markQueued, markStarted, pickNext, remove, type SchedulerState } from './scheduler';
 
 /** What the runner needs from the engine facade. */
 export interface RunnerEngine {
@@ -21,6 +21,11 @@ export interface RunnerOptions {
   maxQueued?: number;
   /** Send an `alive` message after a step when nothing was sent for this long. */
   aliveIntervalMs?: number;
+  /**
+   * Deltas of a request produced within this window go out as one message (0: one per event).
+   * A fast model makes thousands of steps a second; the extension host should not wake for each.
+   */
+  coalesceMs?: number;
   rssBytes?: () => number;
   /** Called once a `shutdown` request has freed the model. */
   onShutdown?: () => void;
@@ -51,15 +56,25 @@ export class HostRunner {
   private engine: RunnerEngine | undefined;
   private modelState: HostModelState = 'unloaded';
   private pumping = false;
+  /**
+   * Whether the engine can keep a generation paused while another one runs (different KV slots).
+   * Cleared the first time it refuses (EngineBusyError); started requests then run to their end.
+   */
+  private preempt = true;
   /** Loads received and not yet finished: requests arriving meanwhile wait for the model. */
   private loadsInFlight = 0;
   private lastSentAt = Date.now();
   private readonly maxQueued: number;
   private readonly aliveIntervalMs: number;
+  private readonly coalesceMs: number;
+  /** Deltas held back for coalescing, per request. */
+  private readonly outbox = new Map<number, Extract<GenerationEvent, { type: 'delta' }>>();
+  private flushTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: RunnerOptions) {
     this.maxQueued = options.maxQueued ?? 8;
     this.aliveIntervalMs = options.aliveIntervalMs ?? 1000;
+    this.coalesceMs = options.coalesceMs ?? 16;
   }
 
   handle(message: HostRequest): void {
@@ -194,7 +209,7 @@ export class HostRunner {
           await control();
           continue;
         }
-        const task = pickNext(this.schedule);
+        const task = pickNext(this.schedule, { preempt: this.preempt });
         if (!task) {
           // Cleared in the same tick as the emptiness check, so a request arriving next is never missed.
           this.pumping = false;
@@ -223,12 +238,24 @@ export class HostRunner {
       return this.fail(id, 'no_model', 'the model failed to load or was unloaded');
     }
     const stopping = live.abort.signal.aborted;
+    const starting = !live.iterator;
     try {
       if (!live.iterator) {
         live.iterator = this.engine.generate(live.request, live.abort.signal)[Symbol.asyncIterator]();
         this.schedule = markStarted(this.schedule, id);
       }
-      const next = await live.iterator.next();
+      let next: IteratorResult<GenerationEvent>;
+      try {
+        next = await live.iterator.next();
+      } catch (e) {
+        if (!(starting && e instanceof Error && e.name === 'EngineBusyError' && this.preempt)) throw e;
+        // The engine holds one generation at a time: wait for the started one instead of pausing it.
+        console.error('engine cannot pause a generation for another; completions now wait for running requests');
+        this.preempt = false;
+        live.iterator = undefined;
+        this.schedule = markQueued(this.schedule, id);
+        return;
+      }
       if (next.done) {
         await this.finish(id);
         return this.fail(id, 'generation_failed', 'the engine ended the stream without a `done` event');
@@ -265,7 +292,34 @@ export class HostRunner {
   }
 
   private sendEvent(id: number, event: GenerationEvent): void {
+    if (event.type === 'delta' && this.coalesceMs > 0) {
+      const held = this.outbox.get(id);
+      if (held && held.channel === event.channel) {
+        held.text += event.text;
+        held.tokenIds.push(...event.tokenIds);
+      } else {
+        this.flush(id);
+        this.outbox.set(id, { ...event, tokenIds: [...event.tokenIds] });
+      }
+      this.flushTimer ??= setTimeout(() => this.flushAll(), this.coalesceMs);
+      return;
+    }
+    this.flush(id);
     this.send({ type: 'event', id, event });
+  }
+
+  /** Sends a request's held-back deltas; always before anything else about that request. */
+  private flush(id: number): void {
+    const held = this.outbox.get(id);
+    if (!held) return;
+    this.outbox.delete(id);
+    this.send({ type: 'event', id, event: held });
+  }
+
+  private flushAll(): void {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    for (const id of [...this.outbox.keys()]) this.flush(id);
   }
 
   private reply(id: number, result: HostStatus | ModelInfo | null): void {
@@ -273,6 +327,7 @@ export class HostRunner {
   }
 
   private fail(id: number, code: HostErrorCode, message: string): void {
+    this.flush(id);
     const error: HostError = { code, message };
     this.send({ type: 'error', id, error });
   }

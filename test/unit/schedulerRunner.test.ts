@@ -28,6 +28,9 @@ const stats = {
 /** Emits `maxNewTokens` one-letter deltas (the prompt text's first letter), one per step. */
 class FakeEngine implements RunnerEngine {
   readonly info = info;
+  /** Like an engine that holds one generation at a time: refuses a second while one is open. */
+  exclusive = false;
+  private open = 0;
   readonly steps: string[] = [];
   readonly freed: string[] = [];
   disposed = false;
@@ -35,6 +38,8 @@ class FakeEngine implements RunnerEngine {
   async *generate(request: GenerationRequest, signal: AbortSignal): AsyncGenerator<GenerationEvent> {
     const name = request.prompt.type === 'text' ? request.prompt.text : '?';
     const ids: number[] = [];
+    if (this.exclusive && this.open > 0) throw Object.assign(new Error('busy'), { name: 'EngineBusyError' });
+    this.open++;
     try {
       for (let i = 0; i < request.maxNewTokens; i++) {
         if (signal.aborted) break;
@@ -45,6 +50,7 @@ class FakeEngine implements RunnerEngine {
       }
       yield { type: 'done', finishReason: signal.aborted ? 'aborted' : 'length', reasoningUnterminated: false, reasoningBudgetForced: false, tokenIds: ids, stats };
     } finally {
+      this.open--;
       this.freed.push(name);
     }
   }
@@ -54,7 +60,7 @@ class FakeEngine implements RunnerEngine {
   }
 }
 
-function setup(maxQueued = 8) {
+function setup(maxQueued = 8, coalesceMs = 0) {
   const engine = new FakeEngine();
   const messages: HostMessage[] = [];
   const waiters: Array<() => void> = [];
@@ -68,6 +74,7 @@ function setup(maxQueued = 8) {
       waiters.splice(0).forEach((w) => w());
     },
     maxQueued,
+    coalesceMs,
     rssBytes: () => 1,
   });
   const ended = (id: number) =>
@@ -89,8 +96,8 @@ function setup(maxQueued = 8) {
   return { engine, messages, runner, until, ended, text, errorOf, gen };
 }
 
-async function loaded(maxQueued?: number) {
-  const t = setup(maxQueued);
+async function loaded(maxQueued?: number, coalesceMs?: number) {
+  const t = setup(maxQueued, coalesceMs);
   t.runner.handle({ type: 'load', id: 100, options: { modelPath: '/models/fake' } });
   await t.until(() => t.messages.some((m) => m.type === 'result' && m.id === 100));
   return t;
@@ -194,4 +201,40 @@ test('unload aborts running requests and disposes the engine; status reports it'
   assert.equal(s.modelState, 'unloaded');
   assert.equal(s.active, 0);
   assert.equal(s.rssBytes, 1);
+});
+
+test('an engine that cannot pause a generation: the completion waits for the chat, and both complete', async () => {
+  const t = await loaded();
+  t.engine.exclusive = true;
+  t.gen(1, 'chat', 'c', 5);
+  await t.until(() => t.text(1).length >= 2);
+  t.gen(2, 'completion', 'k', 3);
+  await t.until(() => t.ended(1) && t.ended(2));
+  assert.equal(t.text(1), 'ccccc');
+  assert.equal(t.text(2), 'kkk');
+  assert.equal(t.engine.steps.join(''), 'ccccckkk');
+});
+
+test('a cancel that arrives during a step lets the request take exactly one more step', async () => {
+  const t = await loaded();
+  t.gen(1, 'chat', 'c', 1000);
+  await t.until(() => t.text(1).length >= 3);
+  const stepsAtCancel = t.engine.steps.length;
+  t.runner.handle({ type: 'cancel', id: 2, target: 1 });
+  await t.until(() => t.ended(1));
+  assert.ok(t.engine.steps.length - stepsAtCancel <= 1, `${t.engine.steps.length - stepsAtCancel} steps after the cancel`);
+  assert.ok(t.engine.freed.includes('c'));
+});
+
+test('deltas are coalesced into fewer messages, in order, and flushed before done', async () => {
+  const t = await loaded(8, 50);
+  t.gen(1, 'chat', 'c', 40);
+  await t.until(() => t.ended(1));
+  const events = t.messages.filter((m) => m.type === 'event' && m.id === 1);
+  assert.equal(t.text(1), 'c'.repeat(40));
+  assert.ok(events.length < 20, `${events.length} messages for 40 deltas`);
+  const last = events.at(-1);
+  assert.ok(last?.type === 'event' && last.event.type === 'done');
+  const ids = events.flatMap((m) => (m.type === 'event' && m.event.type === 'delta' ? m.event.tokenIds : []));
+  assert.deepEqual(ids, Array.from({ length: 40 }, (_, i) => i));
 });

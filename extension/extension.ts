@@ -1,0 +1,27 @@
+// Composition root: builds the shared services, then each feature registers itself in one line.
+// Activation stays cheap: the engine host starts only when a feature first asks for a generation.
+import type * as vscode from 'vscode';
+import { registerCompletions } from './completion/registerCompletions';
+import { registerChat } from './chat';
+import type { ChatController } from './chat/chatController';
+import { registerCoreCommands } from './coreCommands';
+import { registerModelCommands } from './models/registerModelCommands';
+import { createServices, type ExtensionServices } from './services';
+
+/** What activate() returns (extension.exports): the shared services and the chat, for integration tests. */
+export type ExtensionApi = ExtensionServices & { readonly chat: ChatController };
+
+export function activate(context: vscode.ExtensionContext): ExtensionApi {
+  const services = createServices(context);
+  registerCoreCommands(services);
+  // Features: one registration line each.
+  registerCompletions(services);
+  registerModelCommands(services);
+  const chat = registerChat(context, services);
+  services.log.info('R1 Local activated');
+  return { ...services, chat };
+}
+
+export function deactivate(): void {
+  // Everything, the engine host included, is disposed through context.subscriptions.
+}

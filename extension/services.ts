@@ -1,0 +1,53 @@
+// The shared services every feature receives from the composition root (extension.ts).
+import * as vscode from 'vscode';
+import { EngineClient, EngineError } from './engineClient';
+import { createLog } from './log';
+import { Settings } from './settings';
+import { StatusBar } from './statusBar';
+
+export interface ExtensionServices {
+  readonly context: vscode.ExtensionContext;
+  readonly log: vscode.LogOutputChannel;
+  readonly settings: Settings;
+  /** The engine host client: `generate(request, token)`; starts the host and loads the model on first use. */
+  readonly engine: EngineClient;
+  readonly statusBar: StatusBar;
+}
+
+/** Settings that decide which model runs and how: changing one unloads the current model. */
+const MODEL_SETTINGS = ['modelPath', 'executionProvider', 'threads'] as const;
+
+export function createServices(context: vscode.ExtensionContext): ExtensionServices {
+  const log = createLog();
+  const settings = new Settings(log);
+  const engine = new EngineClient({
+    hostScript: context.asAbsolutePath('dist/engineHost.js'),
+    log,
+    idleUnloadMs: () => settings.get('idleUnloadMinutes') * 60_000,
+    resolveLoadOptions: () => {
+      if (!vscode.workspace.isTrusted) {
+        throw new EngineError('untrusted', 'R1 Local does not load a model in Restricted Mode: trust this workspace first.');
+      }
+      const modelPath = settings.get('modelPath');
+      if (!modelPath) {
+        throw new EngineError('no_model', 'No model yet: run "R1 Local: Download Model…" or "R1 Local: Select Model Folder…".');
+      }
+      const threads = settings.get('threads');
+      return { modelPath, executionProvider: settings.get('executionProvider'), threads: threads > 0 ? threads : undefined };
+    },
+  });
+  const statusBar = new StatusBar(engine, settings);
+  context.subscriptions.push(
+    log,
+    settings,
+    statusBar,
+    { dispose: () => void engine.dispose() },
+    settings.onDidChange((keys) => {
+      if (MODEL_SETTINGS.some((k) => keys.has(k)) && engine.modelInfo) {
+        log.info('model settings changed: unloading; the new model loads on next use');
+        void engine.unload();
+      }
+    }),
+  );
+  return { context, log, settings, engine, statusBar };
+}

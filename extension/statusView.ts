@@ -1,0 +1,56 @@
+// What the status bar item shows for a given state, as a pure function (tested without VS Code).
+import type { EngineState } from './engineClient';
+
+export interface StatusInput {
+  engine: EngineState;
+  /** Set while a model download runs. */
+  downloadPercent?: number;
+  /** A model folder is configured (and, as far as we know, present). */
+  modelConfigured: boolean;
+  trusted: boolean;
+  completionsEnabled: boolean;
+  /** Inline completions: whether one is running, and the latency of the last one shown. */
+  completion?: { running: boolean; lastLatencyMs?: number };
+}
+
+export interface StatusView {
+  text: string;
+  tooltip: string;
+  /** Shown with the error background. */
+  error: boolean;
+}
+
+export function describeStatus(input: StatusInput): StatusView {
+  const lastLatency = input.completion?.lastLatencyMs;
+  const latency = lastLatency !== undefined ? ` (last one in ${lastLatency} ms)` : '';
+  const completions = input.completionsEnabled ? `Inline completions on${latency}.` : 'Inline completions off.';
+  const view = (text: string, tooltip: string, error = false): StatusView => ({ text, tooltip: `${tooltip}\n${completions} Click for actions.`, error });
+  if (input.downloadPercent !== undefined) {
+    return view(`$(cloud-download) R1 ${Math.floor(input.downloadPercent)}%`, `R1 Local: downloading the model (${input.downloadPercent.toFixed(1)}%).`);
+  }
+  const e = input.engine;
+  if (input.completion?.running && (e.kind === 'ready' || e.kind === 'generating')) {
+    return view('$(sync~spin) R1 completing', `R1 Local: an inline completion is running on ${e.model.executionProvider}.`);
+  }
+  switch (e.kind) {
+    case 'unavailable':
+      return view('$(error) R1', `R1 Local: the engine stopped after repeated crashes. ${e.reason}`, true);
+    case 'error':
+      return view('$(error) R1', `R1 Local: ${e.reason}`, true);
+    case 'restarting':
+      return view('$(sync~spin) R1', `R1 Local: restarting the engine (${e.reason}).`);
+    case 'starting':
+    case 'loading':
+      return view('$(sync~spin) R1 loading', 'R1 Local: loading the model.');
+    case 'generating': {
+      const speed = e.tokensPerSecond !== undefined ? `${e.tokensPerSecond.toFixed(1)} tok/s` : 'generating';
+      return view(`$(pulse) R1 ${speed}`, `R1 Local: generating on ${e.model.executionProvider}.`);
+    }
+    case 'ready':
+      return view(`$(check) R1 ${e.model.executionProvider}`, `R1 Local: model ready on ${e.model.executionProvider} (${e.model.threads} threads).`);
+    case 'stopped':
+      if (!input.trusted) return view('$(shield) R1', 'R1 Local: Restricted Mode. Trust this workspace to load a model.');
+      if (!input.modelConfigured) return view('$(circle-slash) R1 no model', 'R1 Local: no model installed. Download one or select a model folder.');
+      return view('$(circle-outline) R1', 'R1 Local: model not loaded; it loads on first use.');
+  }
+}
