@@ -90,6 +90,15 @@ function usesByteLevelDecoder(json: TokenizerJsonShape): boolean {
   return decoder.type === 'Sequence' && (decoder.decoders ?? []).some((d) => d.type === 'ByteLevel');
 }
 
+/** Highest id + 1, read from the JSON (BPE vocab is a content→id object) rather than rebuilt maps: cheap on 151k entries. */
+function vocabularySize(vocab: unknown, addedTokens: AddedTokenJson[]): number {
+  let maxId = -1;
+  const ids = Array.isArray(vocab) ? vocab.map((_, i) => i) : Object.values(vocab as Record<string, unknown>);
+  for (const id of ids) if (typeof id === 'number' && id > maxId) maxId = id;
+  for (const t of addedTokens) if (t.id > maxId) maxId = t.id;
+  return maxId + 1;
+}
+
 export class TextTokenizer {
   /** Number of token ids the tokenizer knows (highest id + 1). The model's vocabulary may be larger (padding rows). */
   readonly vocabSize: number;
@@ -108,14 +117,13 @@ export class TextTokenizer {
   private constructor(
     private readonly inner: Tokenizer,
     private readonly byteLevel: boolean,
+    vocab: unknown,
     addedTokens: AddedTokenJson[],
     config: Record<string, unknown>,
   ) {
     this.addedTokens = new Map(addedTokens.map((t) => [t.content, t.id]));
     this.specialIds = new Set(addedTokens.filter((t) => t.special).map((t) => t.id));
-    let maxId = -1;
-    for (const id of inner.get_vocab(true).values()) maxId = Math.max(maxId, id);
-    this.vocabSize = maxId + 1;
+    this.vocabSize = vocabularySize(vocab, addedTokens);
     this.bosToken = tokenContent(config.bos_token as TokenConfigValue);
     this.eosToken = tokenContent(config.eos_token as TokenConfigValue);
     this.chatTemplate = pickChatTemplate(config.chat_template);
@@ -149,7 +157,7 @@ export class TextTokenizer {
     } catch (error) {
       throw new TokenizerLoadError('tokenizer-invalid', `tokenizer.json in ${source} could not be loaded: ${(error as Error).message}`);
     }
-    return new TextTokenizer(inner, usesByteLevelDecoder(json), addedTokens, config);
+    return new TextTokenizer(inner, usesByteLevelDecoder(json), json.model.vocab, addedTokens, config);
   }
 
   encode(text: string, options: EncodeOptions = {}): number[] {
