@@ -5,7 +5,7 @@
 // The rule is indentation, which works for brace and off-side languages alike: the cursor line's
 // indentation is the base; a later line indented less has left the block. When the cursor line
 // opens a block (ends with `{`, `(`, `[` or `:`), the block is over at the first line back at the
-// base indentation: a closing bracket there is kept, anything else is cut.
+// base indentation. A closing bracket line that ends the block is kept; anything else is cut.
 
 const OPENS_BLOCK = /[{([:]$/;
 const CLOSES_BLOCK = /^[})\]]/;
@@ -33,9 +33,11 @@ export function blockEndIndex(text: string, linePrefix: string, final = false): 
     const line = text.slice(lineStart, complete ? lineEnd : text.length).replace(/\r$/, '');
     if (line.trim() !== '') {
       const indent = indentation(line);
-      if (indent < base) return lineStart - 1;
-      if (opensBlock && indent === base) {
-        if (!CLOSES_BLOCK.test(line.trimStart())) return lineStart - 1;
+      const closes = CLOSES_BLOCK.test(line.trimStart());
+      // A closing bracket that ends the block is kept (post-processing drops it again when the
+      // code after the cursor already has it); any other line out of the block is cut.
+      if (indent < base || (opensBlock && indent === base)) {
+        if (!closes) return lineStart - 1;
         if (complete) return lineEnd;
         return final ? text.length : -1;
       }

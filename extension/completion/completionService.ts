@@ -148,7 +148,9 @@ export class CompletionService {
     this.debouncing?.abort();
     const debounce = new AbortController();
     this.debouncing = debounce;
-    const waited = await delay(this.clock, query.manual ? 0 : settings.debounceMs, AbortSignal.any([signal, debounce.signal]));
+    // Measured from the keystroke: time spent waiting on a run that did not match counts.
+    const quiet = query.manual ? 0 : Math.max(0, settings.debounceMs - (this.clock.now() - arrivedAt));
+    const waited = await delay(this.clock, quiet, AbortSignal.any([signal, debounce.signal]));
     if (!waited || seq !== this.sequence || this.disposed) return undefined;
 
     const run = await this.start(window, key, settings, seq);

@@ -22,6 +22,8 @@ test('text repeating the line suffix after the cursor is dropped', () => {
 test('a multi-line suggestion stops where it would rewrite the code after the cursor', () => {
   const w = { ...window, suffix: '\n    return y\n' };
   assert.equal(postprocess(input('y = x * 2\n    return y\n', { window: w })), 'y = x * 2');
+  const braces = { linePrefix: '  ', lineSuffix: '', suffix: '\n}\n', previousLine: 'function f() {' };
+  assert.equal(postprocess(input('return 1;\n}\n', { window: braces })), 'return 1;', 'the closing brace is already there');
 });
 
 test('a multi-line suggestion cut by a limit keeps whole lines only', () => {
@@ -60,6 +62,8 @@ test('a line opening a block ends with its closing line', () => {
   assert.equal(text.slice(0, end), ' {\n  return a + b;\n}');
   assert.equal(blockEndIndex(' {\n  return a;\n}', 'function f()'), -1, 'the closing line is not complete yet');
   assert.equal(blockEndIndex(' {\n  return a;\n}', 'function f()', true), ' {\n  return a;\n}'.length);
+  const inner = 'sum += x;\n  return sum;\n}\nfunction next() {';
+  assert.equal(inner.slice(0, blockEndIndex(inner, '  ')), 'sum += x;\n  return sum;\n}', 'the enclosing block closes with the suggestion');
   const py = ':\n    return 1\nprint(f())';
   assert.equal(py.slice(0, blockEndIndex(py, 'def f()')), ':\n    return 1', 'off-side rule: back at the base ends it');
 });

@@ -63,7 +63,7 @@ test('debounce: only the newest of quick keystrokes reaches the model, with the 
   run.finish('eos');
   const answer = await third.promise;
   assert.equal(answer?.source, 'model');
-  assert.equal(answer?.text, ' (const item of items) sum += item;\n  return sum;');
+  assert.equal(answer?.text, ' (const item of items) sum += item;\n  return sum;\n}');
   assert.equal(answer?.latencyMs, 250, 'fake time from the keystroke to the answer');
 });
 
@@ -156,7 +156,7 @@ test('multi-line generation stops at the end of the block', async () => {
   run.delta('\nfunction other() {');
   await settle();
   assert.equal(run.signal.aborted, true, 'the model is stopped once the next function starts');
-  assert.equal((await q.promise)?.text, 'for (const item of items) sum += item;\n  return sum;');
+  assert.equal((await q.promise)?.text, 'for (const item of items) sum += item;\n  return sum;\n}');
 });
 
 test('a time-budget stop shows the whole lines ready so far', async () => {
@@ -206,4 +206,24 @@ test('a manual trigger skips the debounce', async () => {
   engine.last.delta('return sum;');
   engine.last.finish('eos');
   assert.equal((await q.promise)?.text, 'return sum;');
+});
+
+test('a reused run that ends where the user is now leads to a new run, debounced from the keystroke', async () => {
+  const { clock, engine, ask } = setup();
+  ask(doc + 'return');
+  await clock.advance(250);
+  const first = engine.last;
+  first.delta(' s');
+  await settle();
+  const q = ask(doc + 'return s'); // matches what was generated: adopted
+  await clock.advance(300);
+  first.finish('eos'); // nothing beyond what was typed
+  await settle();
+  await settle();
+  // The keystroke was 300 ms ago, longer than the debounce: the new run starts at once.
+  assert.equal(engine.runs.length, 2);
+  assert.deepEqual(engine.last.request.prompt, { type: 'text', text: doc + 'return s' });
+  engine.last.delta('um;');
+  engine.last.finish('eos');
+  assert.deepEqual([(await q.promise)?.text, (await q.promise)?.source], ['um;', 'model']);
 });
