@@ -70,11 +70,26 @@ interface Candidates {
 }
 
 function sampleFiltered(logits: Float32Array, temperature: number, topK: number, topP: number, rng: Rng): number {
+  const { candidates, kept } = filterCandidates(logits, temperature, topK, topP);
+  return draw(candidates, kept, rng);
+}
+
+function filterCandidates(logits: Float32Array, temperature: number, topK: number, topP: number): { candidates: Candidates; kept: number } {
   const candidates = topK > 0 && topK < logits.length ? topKCandidates(logits, topK) : allCandidates(logits);
   if (candidates.ids.length === 0) throw new SamplingError('every token is masked: nothing can be sampled');
   softmaxInPlace(candidates, logits, temperature);
   const kept = topP < 1 ? topPCut(candidates, topP) : candidates.ids.length;
-  return draw(candidates, kept, rng);
+  return { candidates, kept };
+}
+
+/**
+ * The ids a non-greedy sampler with these options can draw from `logits`, ascending — what
+ * temperature + top-k + top-p leave. For tests and diagnostics; sampling does not sort.
+ */
+export function samplableIds(logits: Float32Array, options: Pick<SamplingOptions, 'temperature' | 'topK' | 'topP'> = {}): number[] {
+  checkOptions(options);
+  const { candidates, kept } = filterCandidates(logits, options.temperature || 1, options.topK ?? 0, options.topP ?? 1);
+  return Array.from(candidates.ids.subarray(0, kept)).sort((a, b) => a - b);
 }
 
 /** Every unmasked id (logit > -Infinity; NaN fails the comparison and counts as masked). */
@@ -133,6 +148,13 @@ function softmaxInPlace(c: Candidates, logits: Float32Array, temperature: number
   const { ids, probs } = c;
   let max = -Infinity;
   for (let i = 0; i < ids.length; i++) if (logits[ids[i]] > max) max = logits[ids[i]];
+  if (max === Infinity) {
+    // A processor forced some tokens: they share all the probability.
+    let forced = 0;
+    for (let i = 0; i < ids.length; i++) forced += probs[i] = logits[ids[i]] === Infinity ? 1 : 0;
+    for (let i = 0; i < ids.length; i++) probs[i] /= forced;
+    return;
+  }
   const scale = 1 / temperature;
   let sum = 0;
   for (let i = 0; i < ids.length; i++) {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { argmax, createSampler, SamplingError } from '../../engine/generation/sampler';
+import { argmax, createSampler, samplableIds, SamplingError } from '../../engine/generation/sampler';
 import { createRng } from '../../engine/generation/rng';
 
 /** A vocabulary-sized row (R1: 151,936) with a few chosen logits, the rest very unlikely. */
@@ -101,8 +101,42 @@ test('masked tokens are never drawn; a fully masked row is an error; bad options
   const counts = drawMany({ seed: 9 }, row, 300);
   assert.deepEqual([...counts.keys()].sort(), [1, 3]);
   assert.throws(() => createSampler({ seed: 1 }).sample(Float32Array.from([-Infinity, -Infinity])), SamplingError);
+  const forced = drawMany({ seed: 4 }, Float32Array.from([Infinity, 3, Infinity]), 200);
+  assert.deepEqual([...forced.keys()].sort(), [0, 2], '+Infinity logits take all the probability');
   assert.throws(() => createSampler({ temperature: -1 }), RangeError);
   assert.throws(() => createSampler({ topK: 1.5 }), RangeError);
   assert.throws(() => createSampler({ topP: 0 }), RangeError);
   assert.throws(() => createSampler({ topP: 1.2 }), RangeError);
+});
+
+/** Reference: full sort, then Hugging Face's top-k and top-p rules. */
+function referenceIds(logits: Float32Array, temperature: number, topK: number, topP: number): number[] {
+  let order = [...logits.keys()].filter((i) => logits[i] > -Infinity).sort((a, b) => logits[b] - logits[a] || a - b);
+  if (topK > 0) order = order.slice(0, topK);
+  const max = logits[order[0]];
+  const weights = order.map((i) => Math.exp((logits[i] - max) / temperature));
+  const total = weights.reduce((a, b) => a + b, 0);
+  let mass = 0;
+  let kept = order.length;
+  for (let i = 0; i < order.length; i++) {
+    mass += weights[i] / total;
+    if (mass >= topP) {
+      kept = i + 1;
+      break;
+    }
+  }
+  return order.slice(0, kept).sort((a, b) => a - b);
+}
+
+test('partial selection keeps exactly the ids a full sort would (random rows, with masked entries)', () => {
+  const rng = createRng(77);
+  for (let trial = 0; trial < 60; trial++) {
+    const size = 50 + Math.floor(rng.next() * 3000);
+    const row = new Float32Array(size);
+    for (let i = 0; i < size; i++) row[i] = rng.next() < 0.05 ? -Infinity : (rng.next() - 0.5) * 12;
+    const temperature = [0.3, 0.6, 1, 1.7][trial % 4];
+    const topK = [0, 1, 7, 40, 5000][trial % 5];
+    const topP = [1, 0.95, 0.5, 0.8, 0.999, 0.1][trial % 6];
+    assert.deepEqual(samplableIds(row, { temperature, topK, topP }), referenceIds(row, temperature, topK, topP), `trial ${trial}`);
+  }
 });
