@@ -5,7 +5,10 @@
 import type { FinishReason } from '../types';
 
 export interface StoppingOptions {
-  /** End-of-sequence ids (generation_config.json `eos_token_id`; R1: `<｜Assistant｜>` and `<｜end▁of▁sentence｜>`). */
+  /**
+   * End-of-sequence ids: generation_config.json `eos_token_id` as read by engine/model/configFiles.ts
+   * (R1: `<｜Assistant｜>` and `<｜end▁of▁sentence｜>`).
+   */
   eosIds: readonly number[];
   maxNewTokens: number;
   /** Wall-clock budget from construction; the text produced so far is kept. */
@@ -51,20 +54,4 @@ export class StoppingCriteria {
   afterToken(id: number): FinishReason | undefined {
     return this.eos.has(id) ? 'eos' : undefined;
   }
-}
-
-/**
- * The eos ids a model folder declares, from the first config that has any: generation_config.json
- * (`eos_token_id`: number or list), genai_config.json (`model.eos_token_id`), config.json.
- * Pass the parsed JSON objects (undefined for a missing file). Returns [] when none declares eos.
- */
-export function eosTokenIds(...configs: unknown[]): number[] {
-  for (const config of configs) {
-    if (!config || typeof config !== 'object') continue;
-    const record = config as { eos_token_id?: unknown; model?: { eos_token_id?: unknown } };
-    const value = record.eos_token_id ?? record.model?.eos_token_id;
-    const ids = (Array.isArray(value) ? value : [value]).filter((v): v is number => Number.isInteger(v) && (v as number) >= 0);
-    if (ids.length > 0) return [...new Set(ids)];
-  }
-  return [];
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { StoppingCriteria, eosTokenIds } from '../../engine/generation/stoppingCriteria';
+import { StoppingCriteria } from '../../engine/generation/stoppingCriteria';
 
 test('eos ids end generation; other ids do not', () => {
   const criteria = new StoppingCriteria({ eosIds: [151645, 151643], maxNewTokens: 10 });
@@ -42,12 +42,4 @@ test('bad limits are rejected with a clear error', () => {
   assert.throws(() => new StoppingCriteria({ eosIds: [], maxNewTokens: -1 }), /maxNewTokens/);
   assert.throws(() => new StoppingCriteria({ eosIds: [], maxNewTokens: 1.5 }), /maxNewTokens/);
   assert.throws(() => new StoppingCriteria({ eosIds: [], maxNewTokens: 1, timeBudgetMs: Number.NaN }), /timeBudgetMs/);
-});
-
-test('eos ids from generation_config (number or list), genai_config, then config.json', () => {
-  assert.deepEqual(eosTokenIds({ eos_token_id: [151645, 151643] }, { eos_token_id: 1 }), [151645, 151643]);
-  assert.deepEqual(eosTokenIds(undefined, { eos_token_id: 151643 }), [151643]);
-  assert.deepEqual(eosTokenIds({ model: { eos_token_id: [7, 7, 8] } }), [7, 8]);
-  assert.deepEqual(eosTokenIds({ bos_token_id: 1 }, { eos_token_id: ['x', -1, 3] }), [3]);
-  assert.deepEqual(eosTokenIds(undefined, null, 'nonsense'), []);
 });
