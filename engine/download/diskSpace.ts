@@ -13,7 +13,7 @@ export const statfsFreeBytes: FreeSpaceProbe = async (dir) => {
 };
 
 /** Head-room kept free beyond the download itself (logs, the editor, other programs). */
-export const SPACE_MARGIN_BYTES = 100 * 1024 * 1024;
+export const SPACE_MARGIN_BYTES = 100_000_000;
 
 export async function ensureFreeSpace(dir: string, neededBytes: number, probe: FreeSpaceProbe = statfsFreeBytes): Promise<void> {
   if (neededBytes <= 0) return;
@@ -39,5 +39,7 @@ export function formatBytes(bytes: number): string {
     value /= 1000;
     unit++;
   }
-  return `${unit === 0 ? value : value.toFixed(value < 10 ? 2 : 1)} ${units[unit]}`;
+  // Three significant digits: 1.37 GB, 12.3 MB/s, 700 MB.
+  const digits = unit === 0 ? 0 : value < 10 ? 2 : value < 100 ? 1 : 0;
+  return `${value.toFixed(digits)} ${units[unit]}`;
 }

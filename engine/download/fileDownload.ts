@@ -7,7 +7,7 @@
 import { promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
 import { DownloadError, abortError, fileSystemError, httpStatusError, isRetryable } from './errors';
-import { type ContentDigest, ContentHasher, digestMatches, hashFileInto } from './hashing';
+import { type ContentDigest, ContentHasher, digestMatches, hashFileInto, needsGitSha1 } from './hashing';
 import { type HttpResponse, type RequestFn, requestFollowingRedirects } from './http';
 import { unquoteEtag } from './hubClient';
 import {
@@ -104,7 +104,7 @@ async function fetchToPartial(ctx: FileDownloadContext): Promise<{ hasher: Conte
   const { spec, finalPath, signal } = ctx;
   const partialPath = partialPaths(finalPath).data;
   const resumable = await resumableBytes(finalPath, spec);
-  const hasher = new ContentHasher(spec.size);
+  const hasher = new ContentHasher(spec.size, needsGitSha1(spec));
   const state: ResumeState = { hasher, etag: resumable.etag };
   if (resumable.bytes > 0) {
     // Re-hash what earlier runs left, once; from here on the hash follows every written byte.
@@ -210,6 +210,14 @@ async function fetchOnce(ctx: FileDownloadContext, state: ResumeState): Promise<
   await appendBody(ctx, res, state.hasher, offset > 0 ? 'append' : 'truncate');
 }
 
+/** Bytes gathered before one write: fewer, larger writes keep the disk side off the critical path. */
+const WRITE_BATCH_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Streams the body into the partial file. Chunks are gathered into batches; a batch is hashed only
+ * after it is written, so the hash always covers exactly the bytes on disk — also when the
+ * connection drops, because the batch received so far is written before the error goes up.
+ */
 async function appendBody(ctx: FileDownloadContext, res: HttpResponse, hasher: ContentHasher, mode: 'append' | 'truncate'): Promise<void> {
   const { spec, finalPath } = ctx;
   const partialPath = partialPaths(finalPath).data;
@@ -220,25 +228,41 @@ async function appendBody(ctx: FileDownloadContext, res: HttpResponse, hasher: C
     res.dispose();
     throw fileSystemError(error, spec.path);
   }
+  let batch: Buffer[] = [];
+  let batchBytes = 0;
+  const flush = async () => {
+    if (batchBytes === 0) return;
+    const data = batch.length === 1 ? batch[0] : Buffer.concat(batch, batchBytes);
+    batch = [];
+    batchBytes = 0;
+    try {
+      await writer.write(data);
+    } catch (error) {
+      res.dispose();
+      throw fileSystemError(error, `${spec.path} (${partialPath})`);
+    }
+    hasher.update(data);
+  };
   try {
-    for await (const chunk of res.body) {
-      const room = spec.size - hasher.bytes;
-      const usable = chunk.length > room ? chunk.subarray(0, room) : chunk;
-      if (usable.length > 0) {
-        try {
-          await writer.write(usable);
-        } catch (error) {
-          res.dispose();
-          throw fileSystemError(error, `${spec.path} (${partialPath})`);
+    try {
+      for await (const chunk of res.body) {
+        const room = spec.size - hasher.bytes - batchBytes;
+        const usable = chunk.length > room ? chunk.subarray(0, room) : chunk;
+        if (usable.length > 0) {
+          batch.push(usable);
+          batchBytes += usable.length;
         }
-        hasher.update(usable);
+        if (batchBytes >= WRITE_BATCH_BYTES) await flush();
+        ctx.onBytes(chunk.length, hasher.bytes + batchBytes);
+        if (chunk.length > room) {
+          // More bytes than the file has: stop reading; the hash check decides whether what we kept is right.
+          res.dispose();
+          break;
+        }
       }
-      ctx.onBytes(chunk.length, hasher.bytes);
-      if (chunk.length > room) {
-        // More bytes than the file has: stop reading; the hash check decides whether what we kept is right.
-        res.dispose();
-        break;
-      }
+    } finally {
+      // Keep what arrived before a drop: it is a correct continuation and saves re-fetching it.
+      await flush();
     }
   } finally {
     await writer.close().catch(() => undefined);

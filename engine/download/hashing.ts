@@ -9,24 +9,31 @@ import { abortError } from './errors';
 export interface ContentDigest {
   sha256: string;
   /** sha1 of `blob <size>\0<content>`: the oid git (and the hub's tree) gives a non-LFS file. */
-  gitBlobSha1: string;
+  gitBlobSha1?: string;
+}
+
+/** Whether verifying `spec` needs the git blob sha1 (no sha256 known): the only case worth a second hash. */
+export function needsGitSha1(spec: { sha256?: string; gitBlobSha1?: string }): boolean {
+  return !spec.sha256 && !!spec.gitBlobSha1;
 }
 
 export class ContentHasher {
   private sha256!: Hash;
-  private gitSha1!: Hash;
+  private gitSha1: Hash | undefined;
   private hashedBytes = 0;
 
   /** `expectedSize` is part of the git blob header, so it must be known up front. */
-  constructor(readonly expectedSize: number) {
+  constructor(
+    readonly expectedSize: number,
+    private readonly withGitSha1 = false,
+  ) {
     this.reset();
   }
 
   /** Back to zero bytes, for a file that restarts from its first byte. */
   reset(): void {
     this.sha256 = createHash('sha256');
-    this.gitSha1 = createHash('sha1');
-    this.gitSha1.update(`blob ${this.expectedSize}\0`);
+    this.gitSha1 = this.withGitSha1 ? createHash('sha1').update(`blob ${this.expectedSize}\0`) : undefined;
     this.hashedBytes = 0;
   }
 
@@ -36,12 +43,12 @@ export class ContentHasher {
 
   update(chunk: Uint8Array): void {
     this.sha256.update(chunk);
-    this.gitSha1.update(chunk);
+    this.gitSha1?.update(chunk);
     this.hashedBytes += chunk.length;
   }
 
   digest(): ContentDigest {
-    return { sha256: this.sha256.digest('hex'), gitBlobSha1: this.gitSha1.digest('hex') };
+    return { sha256: this.sha256.digest('hex'), gitBlobSha1: this.gitSha1?.digest('hex') };
   }
 }
 
@@ -66,9 +73,13 @@ export async function hashFileInto(
   }
 }
 
-/** sha256 and git blob sha1 of a whole file. */
-export async function hashFile(path: string, size: number, options: { signal?: AbortSignal; onBytes?: (bytes: number) => void } = {}): Promise<ContentDigest> {
-  const hasher = new ContentHasher(size);
+/** sha256 (and, when asked, the git blob sha1) of a whole file. */
+export async function hashFile(
+  path: string,
+  size: number,
+  options: { gitBlobSha1?: boolean; signal?: AbortSignal; onBytes?: (bytes: number) => void } = {},
+): Promise<ContentDigest> {
+  const hasher = new ContentHasher(size, options.gitBlobSha1);
   await hashFileInto(path, hasher, options);
   return hasher.digest();
 }
@@ -79,6 +90,6 @@ export async function hashFile(path: string, size: number, options: { signal?: A
  */
 export function digestMatches(digest: ContentDigest, expected: { sha256?: string; gitBlobSha1?: string }): boolean {
   if (expected.sha256) return digest.sha256 === expected.sha256.toLowerCase();
-  if (expected.gitBlobSha1) return digest.gitBlobSha1 === expected.gitBlobSha1.toLowerCase();
+  if (expected.gitBlobSha1) return digest.gitBlobSha1 !== undefined && digest.gitBlobSha1 === expected.gitBlobSha1.toLowerCase();
   return true;
 }

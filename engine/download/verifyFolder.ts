@@ -4,7 +4,7 @@
 
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { digestMatches, hashFile } from './hashing';
+import { type ContentDigest, digestMatches, hashFile, needsGitSha1 } from './hashing';
 import { safeModelPath } from './manifest';
 import { partialPaths } from './partialFile';
 import type { FileSpec, ModelManifest } from './types';
@@ -26,11 +26,9 @@ export interface FolderVerification {
   hashed: string[];
 }
 
-interface CacheEntry {
+interface CacheEntry extends ContentDigest {
   size: number;
   mtimeMs: number;
-  sha256: string;
-  gitBlobSha1: string;
 }
 
 /** sha256 per absolute path, valid while size and mtime are unchanged. */
@@ -109,11 +107,12 @@ export async function verifyFile(modelDir: string, spec: FileSpec, options: Veri
     return { path: spec.path, status: 'size-mismatch', detail: `${stat.size} bytes, expected ${spec.size}`, hashed: false };
   }
   const cached = options.cache.lookup(full, stat.size, stat.mtimeMs);
-  if (cached) {
+  // A cached sha256 cannot answer for a file known only by its git blob sha1: hash it then.
+  if (cached && (!needsGitSha1(spec) || cached.gitBlobSha1)) {
     const ok = digestMatches(cached, spec);
     return { path: spec.path, status: ok ? 'ok' : 'hash-mismatch', hashed: false };
   }
-  const digest = await hashFile(full, stat.size, { signal: options.signal, onBytes: (n) => options.onHashBytes?.(spec.path, n) });
+  const digest = await hashFile(full, stat.size, { gitBlobSha1: needsGitSha1(spec), signal: options.signal, onBytes: (n) => options.onHashBytes?.(spec.path, n) });
   const ok = digestMatches(digest, spec);
   if (ok) options.cache.remember(full, { size: stat.size, mtimeMs: stat.mtimeMs, ...digest });
   else options.cache.forget(full);
@@ -121,7 +120,7 @@ export async function verifyFile(modelDir: string, spec: FileSpec, options: Veri
 }
 
 /** Records a hash computed while downloading, so the first verification after it is instant. */
-export async function rememberVerified(cache: VerifyCache, modelDir: string, spec: FileSpec, digest: { sha256: string; gitBlobSha1: string }): Promise<void> {
+export async function rememberVerified(cache: VerifyCache, modelDir: string, spec: FileSpec, digest: ContentDigest): Promise<void> {
   const full = safeModelPath(modelDir, spec.path);
   const stat = await fs.stat(full);
   cache.remember(full, { size: stat.size, mtimeMs: stat.mtimeMs, ...digest });

@@ -79,6 +79,22 @@ describe('model download', { timeout: 120_000 }, () => {
     }
   });
 
+  it('verifies files kept outside LFS by their git blob sha1 (corruption caught there too)', async () => {
+    const dir = tempDir('r1-dl-');
+    try {
+      hub.injectFaults('config.json', { kind: 'corrupt', at: 3 });
+      const events: DownloadEvent[] = [];
+      const result = await downloadModel({ source: sourceFor(hub), modelDir: dir.path, retry: FAST_RETRY, onEvent: (e) => events.push(e) });
+      assertAllCorrect(dir.path);
+      assert.deepEqual(eventsOf(events, 'quarantined').map((e) => e.path), ['config.json']);
+      const config = result.manifest.files.find((f) => f.path === 'config.json');
+      assert.equal(config?.sha256, sha256(files['config.json']), 'the sha256 is recorded once the git hash verified');
+    } finally {
+      hub.clearFaults();
+      dir.cleanup();
+    }
+  });
+
   it('quarantines and re-downloads a file corrupted on disk after a complete download', async () => {
     const dir = tempDir('r1-dl-');
     try {

@@ -28,6 +28,9 @@ export interface HubFile {
   content: Buffer;
   /** Stored in LFS: served through the CDN redirect, with a sha256 `lfs.oid`. */
   lfs: boolean;
+  /** Hashes computed once when the file is added (hashing per request would dominate big benchmarks). */
+  sha256: string;
+  gitBlobSha1: string;
 }
 
 export interface HubRepo {
@@ -87,7 +90,7 @@ export class HubServer {
     const entry: HubRepo = {
       commit,
       branches: { [options.branch ?? 'main']: commit },
-      files: new Map(Object.entries(files).map(([p, content]) => [p, { content, lfs: isLfs(p) }])),
+      files: new Map(Object.entries(files).map(([p, content]) => [p, { content, lfs: isLfs(p), sha256: sha256(content), gitBlobSha1: gitBlobSha1(content) }])),
     };
     this.repos.set(repo, entry);
     return entry;
@@ -150,8 +153,8 @@ export class HubServer {
       type: 'file',
       path,
       size: file.content.length,
-      oid: gitBlobSha1(file.content),
-      ...(file.lfs ? { lfs: { oid: sha256(file.content), size: file.content.length, pointerSize: 134 } } : {}),
+      oid: file.gitBlobSha1,
+      ...(file.lfs ? { lfs: { oid: file.sha256, size: file.content.length, pointerSize: 134 } } : {}),
     }));
     const pageSize = this.options.treePageSize ?? entries.length;
     const cursor = Number(url.searchParams.get('cursor') ?? 0);
@@ -172,13 +175,13 @@ export class HubServer {
     res.setHeader('x-repo-commit', commit);
     if (file.lfs) {
       res.setHeader('x-linked-size', String(file.content.length));
-      res.setHeader('x-linked-etag', `"${sha256(file.content)}"`);
-      res.setHeader('etag', `"${sha256(file.content)}"`);
+      res.setHeader('x-linked-etag', `"${file.sha256}"`);
+      res.setHeader('etag', `"${file.sha256}"`);
       res.statusCode = 302;
-      res.setHeader('location', `${this.cdnUrl}/blobs/${sha256(file.content)}?path=${encodeURIComponent(path)}`);
+      res.setHeader('location', `${this.cdnUrl}/blobs/${file.sha256}?path=${encodeURIComponent(path)}`);
       return void res.end();
     }
-    this.serveContent(path, file, req, res, gitBlobSha1(file.content));
+    this.serveContent(path, file, req, res, file.gitBlobSha1);
   }
 
   private serveCdn(url: URL, req: IncomingMessage, res: ServerResponse): void {
@@ -186,7 +189,7 @@ export class HubServer {
     const path = url.searchParams.get('path') ?? '';
     for (const repo of this.repos.values()) {
       const file = repo.files.get(path);
-      if (file && oid === sha256(file.content)) return this.serveContent(path, file, req, res, oid);
+      if (file && oid === file.sha256) return this.serveContent(path, file, req, res, oid);
     }
     notFound(res);
   }
