@@ -87,6 +87,15 @@ function onCancel(source: CancelSource | undefined, listener: () => void): { dis
   return source.onCancellationRequested(listener);
 }
 
+/** Resolves with `work`'s value, or with undefined as soon as `source` is cancelled. */
+function unlessCancelled<T>(work: Promise<T>, source: CancelSource | undefined): Promise<T | undefined> {
+  if (!source) return work;
+  return new Promise((resolve, reject) => {
+    const subscription = onCancel(source, () => resolve(undefined));
+    work.then(resolve, reject).finally(() => subscription.dispose());
+  });
+}
+
 function isCancelled(source: CancelSource | undefined): boolean {
   if (!source) return false;
   return 'aborted' in source ? source.aborted : source.isCancellationRequested;
@@ -138,8 +147,11 @@ export class EngineClient implements Disposable {
   async *generate(request: GenerationRequest, cancel?: CancelSource): AsyncGenerator<GenerationEvent, void, undefined> {
     if (isCancelled(cancel)) return;
     this.clearIdleTimer();
-    const host = await this.ensureModel();
-    if (isCancelled(cancel)) return this.scheduleIdle();
+    // A caller that gives up while the model loads returns at once; the load carries on for the next.
+    const loading = this.ensureModel();
+    loading.catch(() => undefined);
+    const host = await unlessCancelled(loading, cancel);
+    if (!host || isCancelled(cancel)) return this.scheduleIdle();
     const id = this.nextId++;
     const stream: PendingStream = { type: 'stream', queue: new AsyncQueue(), host, cancelRequested: false, tokens: 0 };
     this.pending.set(id, stream);

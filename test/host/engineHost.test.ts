@@ -181,3 +181,16 @@ test('a completion submitted during a long chat is served before the chat ends; 
   assert.equal(chatResult.text, reference.text, 'the paused chat resumed exactly where it was');
   assert.equal(chatResult.done?.finishReason, 'length');
 });
+
+test('a request cancelled while the model is still loading returns at once; the load completes for the next one', { timeout: 60_000 }, async () => {
+  const client = track(clientFor(scripted));
+  const controller = new AbortController();
+  const run = collect(client.generate(chat('x', 1000), controller.signal));
+  controller.abort();
+  const r = await run;
+  assert.equal(r.deltas, 0);
+  assert.equal(r.done, undefined);
+  await waitFor(() => client.state.kind === 'ready', 20_000, 'the load to finish');
+  const next = await collect(client.generate(chat('x', 1000)));
+  assert.equal(next.done?.finishReason, 'eos');
+});
