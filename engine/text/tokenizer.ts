@@ -173,7 +173,12 @@ export class TextTokenizer {
     for (const id of ids) this.checkId(id);
     const known = ids.filter((id) => this.inner.id_to_token(id) !== undefined);
     if (known.length === 0) return '';
-    return this.inner.decode(known, { skip_special_tokens: options.skipSpecialTokens ?? false });
+    return this.inner.decode(known, {
+      skip_special_tokens: options.skipSpecialTokens ?? false,
+      // Byte-level text is exact: "cleaning" spaces before punctuation would make a whole decode
+      // differ from the streamed text (and from the source) when a config leaves the flag unset.
+      clean_up_tokenization_spaces: this.byteLevel ? false : undefined,
+    });
   }
 
   /** Id of a token by its exact content (an added token such as `</think>`, or a vocabulary entry). */
