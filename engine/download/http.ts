@@ -43,14 +43,21 @@ export const nodeRequest: RequestFn = (url, options) =>
     } catch (error) {
       return reject(asNetworkError(error, url));
     }
-    const onAbort = () => req.destroy(abortError());
+    // Why we tore the connection down, so the body reader reports that instead of a bare "aborted".
+    let cause: DownloadError | undefined;
+    const fail = (error: DownloadError) => {
+      cause ??= error;
+      req.destroy(error);
+    };
+    const onAbort = () => fail(abortError());
     options.signal?.addEventListener('abort', onAbort, { once: true });
-    req.setTimeout(options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS, () => {
-      req.destroy(new DownloadError('network', `No data from ${url.host} for ${Math.round((options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS) / 1000)} s.`));
+    const idleMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+    req.setTimeout(idleMs, () => {
+      fail(new DownloadError('network', `No data from ${url.host} for ${idleMs < 1000 ? `${idleMs} ms` : `${Math.round(idleMs / 1000)} s`}.`));
     });
     req.on('error', (error) => {
       options.signal?.removeEventListener('abort', onAbort);
-      reject(asNetworkError(error, url));
+      reject(cause ?? asNetworkError(error, url));
     });
     req.on('response', (res) => {
       res.on('close', () => options.signal?.removeEventListener('abort', onAbort));
@@ -58,7 +65,7 @@ export const nodeRequest: RequestFn = (url, options) =>
         status: res.statusCode ?? 0,
         headers: flattenHeaders(res.headers),
         url,
-        body: wrapBody(res, url),
+        body: wrapBody(res, url, () => cause),
         dispose: () => {
           res.resume();
           req.destroy();
@@ -68,11 +75,11 @@ export const nodeRequest: RequestFn = (url, options) =>
     req.end();
   });
 
-async function* wrapBody(res: http.IncomingMessage, url: URL): AsyncIterable<Buffer> {
+async function* wrapBody(res: http.IncomingMessage, url: URL, cause: () => DownloadError | undefined): AsyncIterable<Buffer> {
   try {
     for await (const chunk of res) yield chunk as Buffer;
   } catch (error) {
-    throw asNetworkError(error, url);
+    throw cause() ?? asNetworkError(error, url);
   }
   // A body cut short without an error event (the peer closed mid-response) is still a drop.
   if (!res.complete) throw new DownloadError('network', `Connection to ${url.host} closed before the response was complete.`);

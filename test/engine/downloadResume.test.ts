@@ -108,6 +108,52 @@ describe('download resume', { timeout: 120_000 }, () => {
     }
   });
 
+  it('treats a silent connection as dropped (idle timeout) and resumes', async () => {
+    const dir = tempDir('r1-dl-');
+    try {
+      hub.injectFaults(GRAPH, { kind: 'stall', at: 2_500_000 });
+      const events: DownloadEvent[] = [];
+      await downloadModel({ source: sourceFor(hub), modelDir: dir.path, retry: FAST_RETRY, idleTimeoutMs: 300, onEvent: (e) => events.push(e) });
+      assert.equal(sha256(readFileSync(join(dir.path, GRAPH))), sha256(files[GRAPH]));
+      const retry = eventsOf(events, 'retry').find((e) => e.path === GRAPH);
+      assert.match(retry?.reason ?? '', /No data from 127\.0\.0\.1:\d+ for 300 ms/);
+      const resumed = eventsOf(events, 'file-start').filter((e) => e.path === GRAPH);
+      assert.equal(resumed.length, 1, 'one file start; the retry resumed it');
+    } finally {
+      hub.clearFaults();
+      dir.cleanup();
+    }
+  });
+
+  it('stops on cancel, keeps the partial file and the lock free, and resumes later', async () => {
+    const dir = tempDir('r1-dl-');
+    try {
+      hub.injectFaults(GRAPH, { kind: 'stall', at: 3_000_000 });
+      const controller = new AbortController();
+      const run = downloadModel({
+        source: sourceFor(hub),
+        modelDir: dir.path,
+        retry: FAST_RETRY,
+        signal: controller.signal,
+        progressIntervalMs: 0,
+        onEvent: (e) => {
+          if (e.type === 'progress' && e.path === GRAPH && e.fileBytes >= 3_000_000) controller.abort();
+        },
+      });
+      await assert.rejects(run, (e: unknown) => e instanceof DownloadError && e.code === 'aborted');
+      assert.ok(existsSync(join(dir.path, GRAPH + '.incomplete')));
+      assert.ok(!existsSync(join(dir.path, GRAPH)));
+      assert.ok(!existsSync(join(dir.path, '.r1-local-download.lock')), 'lock released');
+      const events: DownloadEvent[] = [];
+      await downloadModel({ source: sourceFor(hub), modelDir: dir.path, retry: FAST_RETRY, onEvent: (e) => events.push(e) });
+      assert.ok(eventsOf(events, 'file-start').find((e) => e.path === GRAPH)!.resumeFrom >= 3_000_000);
+      assert.equal(sha256(readFileSync(join(dir.path, GRAPH))), sha256(files[GRAPH]));
+    } finally {
+      hub.clearFaults();
+      dir.cleanup();
+    }
+  });
+
   it('resumes a partial file left by an earlier, interrupted run (re-hashing it once)', async () => {
     const dir = tempDir('r1-dl-');
     try {

@@ -22,7 +22,9 @@ export type Fault =
   /** From now on the file has a new ETag (the server then ignores If-Range when `ignoreIfRange`). */
   | { kind: 'change-etag'; ignoreIfRange?: boolean }
   /** Flip the byte at absolute file offset `at` in this answer (same size, wrong content). */
-  | { kind: 'corrupt'; at: number };
+  | { kind: 'corrupt'; at: number }
+  /** Send the body up to absolute file offset `at`, then go silent with the connection open. */
+  | { kind: 'stall'; at: number };
 
 export interface HubFile {
   content: Buffer;
@@ -247,7 +249,8 @@ export class HubServer {
   private async sendBody(path: string, res: ServerResponse, body: Buffer, start: number, end: number, fault: Fault | undefined): Promise<void> {
     res.setHeader('content-length', String(end - start));
     const dropAt = fault?.kind === 'drop' ? Math.max(start, Math.min(end, fault.at)) : undefined;
-    const stop = dropAt ?? end;
+    const stallAt = fault?.kind === 'stall' ? Math.max(start, Math.min(end, fault.at)) : undefined;
+    const stop = dropAt ?? stallAt ?? end;
     res.flushHeaders();
     const chunk = 256 * 1024;
     for (let pos = start; pos < stop; pos += chunk) {
@@ -256,6 +259,7 @@ export class HubServer {
       if (!res.write(piece)) await new Promise((resolve) => res.once('drain', resolve));
       if (res.destroyed) return;
     }
+    if (stallAt !== undefined) return; // silent until the client gives up and closes the connection
     if (dropAt !== undefined) {
       // Let the bytes so far reach the client, then cut the connection mid-body.
       res.write(Buffer.alloc(0), () => res.socket?.destroy());
