@@ -164,3 +164,29 @@ test('KvCache refuses out-of-range truncation and mis-shaped present tensors', a
   assert.equal(cache.length, 0);
   assert.equal(cache.byteLength, 0);
 });
+
+test('an abort between prefill chunks leaves a consistent, reusable prefix', async () => {
+  const runner = await openRunner('genai', 'fp32');
+  try {
+    const controller = new AbortController();
+    let calls = 0;
+    // Abort once two chunks have run, as a user cancelling during a long prompt would.
+    const model = {
+      newCache: () => runner.newCache(),
+      forward: async (tokens: readonly number[], cache: KvCache) => {
+        const logits = await runner.forward(tokens, cache);
+        if (++calls === 2) controller.abort();
+        return logits;
+      },
+    };
+    const prompt = Array.from({ length: 30 }, (_, i) => (i * 7 + 3) % 400);
+    const g = new Generator(model);
+    await assert.rejects(g.append(prompt, { chunkTokens: 4, signal: controller.signal }), { name: 'AbortError' });
+    assert.deepEqual(g.tokens, prompt.slice(0, 8));
+    const resumed = await g.append(prompt.slice(8));
+    assert.ok(maxAbsDiff(resumed, await runner.forward(prompt, runner.newCache())) < 1e-4);
+    g.dispose();
+  } finally {
+    await runner.release();
+  }
+});
