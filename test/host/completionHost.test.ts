@@ -30,7 +30,7 @@ after(async () => {
 });
 
 /** Wraps the engine client to count model runs and how many are in flight at once. */
-function countingEngine(inner: EngineClient) {
+function countingEngine(inner: EngineClient, onEvent?: (event: GenerationEvent) => void) {
   const counts = { runs: 0, active: 0, maxActive: 0, stats: [] as GenerationStats[] };
   const engine: CompletionEngine = {
     async *generate(request: GenerationRequest, signal: AbortSignal): AsyncGenerator<GenerationEvent> {
@@ -40,6 +40,7 @@ function countingEngine(inner: EngineClient) {
       try {
         for await (const event of inner.generate(request, signal)) {
           if (event.type === 'done') counts.stats.push(event.stats);
+          onEvent?.(event);
           yield event;
         }
       } finally {
@@ -226,5 +227,36 @@ test('the scripted model suggests the rest of its block at the cursor, without t
   // The closing brace ends the cursor's block; nothing after it is suggested.
   assert.equal(answer?.text, 'reduce((sum, item) => sum + item.price * item.count, 0);\n  return total;\n}');
   assert.doesNotMatch(answer?.text ?? '', /<think>|<\/think>|<｜/);
+  service.dispose();
+});
+
+test('typing the first characters of a running completion reuses the run instead of starting another', { timeout: 60_000 }, async () => {
+  const clock = new FakeClock();
+  let typeAhead: (() => void) | undefined;
+  const { engine, counts } = countingEngine(client, (event) => {
+    // The user types as soon as the model has started answering, while the run is still going.
+    if (event.type === 'delta' && typeAhead) {
+      const type = typeAhead;
+      typeAhead = undefined;
+      type();
+    }
+  });
+  const service = serviceWith(engine, clock);
+  const before = `${HEADER}  const total = items.`;
+  const query = (text: string, version: number) => ({ document: 'file:///cart.js', version, text: stringSource(text), offset: text.length, languageId: 'javascript', cursorCount: 1 });
+  const first = new AbortController();
+  const firstAnswer = service.provide(query(before, 1), first.signal);
+  let secondAnswer: Promise<CompletionAnswer | undefined> | undefined;
+  typeAhead = () => {
+    first.abort();
+    secondAnswer = service.provide(query(`${before}red`, 2), new AbortController().signal);
+  };
+  await clock.advance(250);
+  assert.equal(await firstAnswer, undefined, 'the first request was cancelled by the keystroke');
+  await settleWithTime([secondAnswer ?? Promise.reject(new Error('the model never answered'))], clock);
+  const answer = await secondAnswer;
+  assert.equal(counts.runs, 1, 'one model run served both requests');
+  assert.equal(answer?.source, 'inflight');
+  assert.equal(answer?.text, 'uce((sum, item) => sum + item.price * item.count, 0);\n  return total;\n}');
   service.dispose();
 });
