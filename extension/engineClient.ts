@@ -119,7 +119,10 @@ export class EngineClient implements Disposable {
   private idleTimer: NodeJS.Timeout | undefined;
   private watchdog: NodeJS.Timeout | undefined;
   private watchdogFired = false;
-  private stopping = false;
+  /** Hosts asked to exit: their exit is not a crash. */
+  private readonly stoppingHosts = new WeakSet<EngineHostProcess>();
+  /** The exit of the host being stopped; a new host starts only after it. */
+  private stopped: Promise<void> | undefined;
   private disposed = false;
   private lastStateFire = 0;
 
@@ -207,13 +210,19 @@ export class EngineClient implements Disposable {
   /** Stops the host and frees the model; the next request starts it again. */
   async unload(): Promise<void> {
     const host = this.host;
-    if (!host?.alive) return;
-    this.stopping = true;
+    if (!host?.alive) return this.stopped;
+    // Detach first, so a request arriving meanwhile waits for a fresh host instead of using this one.
+    this.host = undefined;
+    this.model = undefined;
+    this.stopWatchdog();
+    this.stoppingHosts.add(host);
+    this.failPending(host, new EngineError('cancelled', 'the engine was stopped'));
+    const stopped = host.stop(this.nextId++, 5_000);
+    this.stopped = stopped;
     try {
-      this.failPending(host, new EngineError('cancelled', 'the engine was stopped'));
-      await host.stop(this.nextId++, 5_000);
+      await stopped;
     } finally {
-      this.stopping = false;
+      if (this.stopped === stopped) this.stopped = undefined;
     }
   }
 
@@ -263,9 +272,13 @@ export class EngineClient implements Disposable {
     }
   }
 
-  private ensureHost(): Promise<EngineHostProcess> {
-    if (this.host?.alive) return Promise.resolve(this.host);
+  private async ensureHost(): Promise<EngineHostProcess> {
+    if (this.host?.alive) return this.host;
     if (this.starting) return this.starting;
+    if (this.stopped) {
+      await this.stopped;
+      return this.ensureHost();
+    }
     clearTimeout(this.restartTimer);
     this.setState({ kind: 'starting' });
     const started = Date.now();
@@ -305,7 +318,7 @@ export class EngineClient implements Disposable {
       this.stopWatchdog();
     }
     if (this.model?.host === host) this.model = undefined;
-    const expected = this.stopping || this.disposed;
+    const expected = this.stoppingHosts.has(host) || this.disposed;
     const reason = this.watchdogFired
       ? `a model step ran longer than ${this.stepTimeoutMs()} ms; the engine host was stopped`
       : `the engine host exited unexpectedly (${exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`})`;

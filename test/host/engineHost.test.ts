@@ -146,8 +146,9 @@ test('idle unload stops the host after the idle time; the next request loads the
   const client = track(clientFor(scripted, { idleUnloadMs: () => 300 }));
   await collect(client.generate(chat('x', 1000)));
   const pid = client.hostPid!;
-  await waitFor(() => client.hostPid === undefined, 10_000, 'the idle unload');
-  assert.equal(client.state.kind, 'stopped');
+  await waitFor(() => client.state.kind === 'stopped', 10_000, 'the idle unload');
+  assert.equal(client.hostPid, undefined);
+  assert.throws(() => process.kill(pid, 0), 'the old host process is gone');
   assert.equal(client.modelInfo, undefined);
   const r = await collect(client.generate(chat('x', 1000)));
   assert.equal(r.done?.finishReason, 'eos');
@@ -193,4 +194,15 @@ test('a request cancelled while the model is still loading returns at once; the 
   await waitFor(() => client.state.kind === 'ready', 20_000, 'the load to finish');
   const next = await collect(client.generate(chat('x', 1000)));
   assert.equal(next.done?.finishReason, 'eos');
+});
+
+test('a request made while the host is being stopped waits for a fresh host instead of failing', { timeout: 60_000 }, async () => {
+  const client = track(clientFor(scripted));
+  await client.load();
+  const oldPid = client.hostPid;
+  const stopping = client.unload();
+  const r = await collect(client.generate(chat('x', 1000)));
+  await stopping;
+  assert.equal(r.done?.finishReason, 'eos');
+  assert.ok(client.hostPid !== undefined && client.hostPid !== oldPid);
 });
