@@ -85,9 +85,20 @@ async function* wrapBody(res: http.IncomingMessage, url: URL, cause: () => Downl
   if (!res.complete) throw new DownloadError('network', `Connection to ${url.host} closed before the response was complete.`);
 }
 
+/** OpenSSL verification failures: retrying cannot fix them, and verification is never switched off. */
+const CERTIFICATE_ERRORS = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|HOSTNAME_MISMATCH|ERR_TLS_CERT_ALTNAME_INVALID/;
+
 function asNetworkError(error: unknown, url: URL): DownloadError {
   if (error instanceof DownloadError) return error;
   const detail = error instanceof Error ? error.message : String(error);
+  const code = (error as NodeJS.ErrnoException | undefined)?.code ?? '';
+  if (CERTIFICATE_ERRORS.test(code)) {
+    return new DownloadError(
+      'network',
+      `The TLS certificate of ${url.host} could not be verified (${detail}). Verification stays on: if a proxy re-signs traffic, add its CA certificate to the system store or NODE_EXTRA_CA_CERTS.`,
+      { cause: error, retryable: false },
+    );
+  }
   return new DownloadError('network', `Network error talking to ${url.host}: ${detail}`, { cause: error });
 }
 

@@ -10,7 +10,7 @@
 
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { DownloadError, fileSystemError } from './errors';
+import { DownloadError, fileSystemError, isRetryable } from './errors';
 import { type FreeSpaceProbe, ensureFreeSpace, statfsFreeBytes } from './diskSpace';
 import { downloadFile } from './fileDownload';
 import { type RequestFn, nodeRequest } from './http';
@@ -19,7 +19,7 @@ import { acquireLock } from './lockFile';
 import { readManifest, safeModelPath, writeManifest } from './manifest';
 import { type OpenPartialFile, openPartialFile, partialPaths, quarantine, resumableBytes } from './partialFile';
 import { resolvePlan } from './resolvePlan';
-import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy, withRetries } from './retry';
 import { SpeedMeter } from './speedMeter';
 import type { DownloadEvent, DownloadListener, FileSpec, ModelManifest, ModelSource } from './types';
 import { VerifyCache, defaultCachePath, rememberVerified, verifyAgainstManifest, verifyFile } from './verifyFolder';
@@ -105,7 +105,11 @@ function sameSource(manifest: ModelManifest, source: ModelSource): boolean {
 async function downloadLocked(options: DownloadModelOptions, cache: VerifyCache, emit: DownloadListener): Promise<DownloadResult> {
   const { modelDir, source, signal } = options;
   const hub = new HubClient({ endpoint: source.endpoint, token: options.token, request: options.request ?? nodeRequest, signal, idleTimeoutMs: options.idleTimeoutMs });
-  const plan = await resolvePlan(source, hub);
+  const retryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+  const plan = await withRetries(() => resolvePlan(source, hub), retryPolicy, isRetryable, {
+    signal,
+    onRetry: (attempt, error, delayMs) => emit({ type: 'retry', path: '(file list)', attempt, reason: error instanceof Error ? error.message : String(error), delayMs }),
+  });
   const manifest: ModelManifest = {
     formatVersion: 1,
     endpoint: source.endpoint,
@@ -156,7 +160,7 @@ async function downloadLocked(options: DownloadModelOptions, cache: VerifyCache,
       spec,
       request: options.request ?? nodeRequest,
       openPartialFile: options.openPartialFile ?? openPartialFile,
-      retry: { ...DEFAULT_RETRY_POLICY, ...options.retry },
+      retry: retryPolicy,
       maxIntegrityRestarts: options.maxIntegrityRestarts ?? 1,
       idleTimeoutMs: options.idleTimeoutMs,
       signal,

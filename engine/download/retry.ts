@@ -40,3 +40,27 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
+
+/**
+ * Runs `attempt` until it succeeds, fails with a non-retryable error, or has failed
+ * `policy.maxConsecutiveFailures + 1` times; waits with backoff in between. For the small
+ * metadata requests (file list, commit): file transfers have their own resume-aware loop.
+ */
+export async function withRetries<T>(
+  attempt: () => Promise<T>,
+  policy: RetryPolicy,
+  isRetryable: (error: unknown) => boolean,
+  options: { signal?: AbortSignal; onRetry?: (failures: number, error: unknown, delayMs: number) => void } = {},
+): Promise<T> {
+  for (let failures = 1; ; failures++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (options.signal?.aborted) throw abortError();
+      if (!isRetryable(error) || failures > policy.maxConsecutiveFailures) throw error;
+      const delayMs = backoffDelayMs(policy, failures);
+      options.onRetry?.(failures, error, delayMs);
+      await sleep(delayMs, options.signal);
+    }
+  }
+}

@@ -227,6 +227,25 @@ describe('model download', { timeout: 120_000 }, () => {
     }
   });
 
+  it('retries the file list when the hub is briefly unavailable, and gives up on a gated repository', async () => {
+    const dir = tempDir('r1-dl-');
+    try {
+      hub.failApiRequests(503, 502);
+      const events: DownloadEvent[] = [];
+      await downloadModel({ source: sourceFor(hub), modelDir: dir.path, retry: FAST_RETRY, onEvent: (e) => events.push(e) });
+      assertAllCorrect(dir.path);
+      assert.equal(eventsOf(events, 'retry').filter((e) => e.path === '(file list)').length, 2);
+      hub.failApiRequests(401);
+      await assert.rejects(
+        downloadModel({ source: sourceFor(hub), modelDir: dir.path, retry: FAST_RETRY, checkForUpdates: true }),
+        (e: unknown) => e instanceof DownloadError && e.code === 'unauthorized' && /HF_TOKEN/.test(e.message),
+      );
+    } finally {
+      hub.clearFaults();
+      dir.cleanup();
+    }
+  });
+
   it('fails clearly for an unknown variant, a missing repository and a missing file', async () => {
     const dir = tempDir('r1-dl-');
     try {

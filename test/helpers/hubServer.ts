@@ -59,6 +59,7 @@ export class HubServer {
   readonly repos = new Map<string, HubRepo>();
   readonly requests: RecordedRequest[] = [];
   private readonly faults = new Map<string, Fault[]>();
+  private apiFailures: number[] = [];
   private readonly etagVersion = new Map<string, number>();
   private readonly ignoreIfRange = new Set<string>();
   private readonly served = new Map<string, number>();
@@ -105,6 +106,12 @@ export class HubServer {
 
   clearFaults(): void {
     this.faults.clear();
+    this.apiFailures = [];
+  }
+
+  /** The next API requests (revision, tree) answer these statuses, one per request. */
+  failApiRequests(...statuses: number[]): void {
+    this.apiFailures.push(...statuses);
   }
 
   /** Body bytes sent for `path` (hub and CDN together). */
@@ -144,6 +151,11 @@ export class HubServer {
 
   private serveApi(url: URL, res: ServerResponse): void {
     if (this.options.apiDisabled) return notFound(res);
+    const failure = this.apiFailures.shift();
+    if (failure !== undefined) {
+      res.statusCode = failure;
+      return void res.end();
+    }
     const m = url.pathname.match(/^\/api\/models\/([^/]+\/[^/]+)\/(revision|tree)\/([^/]+)$/);
     const repo = m && this.repos.get(decodeURIComponent(m[1]));
     const commit = repo && this.findCommit(repo, decodeURIComponent(m[3]));
