@@ -1,5 +1,6 @@
 // What the completion pipeline reads from the user's settings, as plain data. The extension maps
 // its typed settings onto this; tests pass it directly.
+import { settingsSchema } from '../settingsSchema';
 
 export interface CompletionSettings {
   enabled: boolean;
@@ -14,12 +15,13 @@ export interface CompletionSettings {
   disabledLanguages: readonly string[];
 }
 
+/** The defaults, as declared once in the settings schema. */
 export const DEFAULT_COMPLETION_SETTINGS: CompletionSettings = {
-  enabled: true,
-  debounceMs: 250,
-  maxTokens: 64,
-  timeBudgetMs: 1500,
-  prefixTokens: 1024,
-  suffixTokens: 256,
-  disabledLanguages: [],
+  enabled: settingsSchema['completions.enabled'].default,
+  debounceMs: settingsSchema['completions.debounceMs'].default,
+  maxTokens: settingsSchema['completions.maxTokens'].default,
+  timeBudgetMs: settingsSchema['completions.timeBudgetMs'].default,
+  prefixTokens: settingsSchema['completions.prefixTokens'].default,
+  suffixTokens: settingsSchema['completions.suffixTokens'].default,
+  disabledLanguages: settingsSchema['completions.disabledLanguages'].default,
 };
