@@ -50,7 +50,8 @@ function progressPrinter(stream: NodeJS.WriteStream): { onEvent: (e: DownloadEve
       switch (e.type) {
         case 'progress':
           if (tty) {
-            stream.write(`\r\x1b[2K${progressBarLine(e, (stream.columns ?? 100) - 1)}`);
+            // A pseudo-terminal without a size reports 0 columns: fall back to a usual width.
+            stream.write(`\r\x1b[2K${progressBarLine(e, (stream.columns > 20 ? stream.columns : 100) - 1)}`);
             drawn = true;
           }
           break;

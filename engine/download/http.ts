@@ -99,6 +99,9 @@ function asNetworkError(error: unknown, url: URL): DownloadError {
       { cause: error, retryable: false },
     );
   }
+  if (code === 'ECONNRESET' || detail === 'aborted') {
+    return new DownloadError('network', `The connection to ${url.host} was cut before the transfer finished.`, { cause: error });
+  }
   return new DownloadError('network', `Network error talking to ${url.host}: ${detail}`, { cause: error });
 }
 
