@@ -19,7 +19,11 @@ export interface RunnerOptions {
   send: (message: HostMessage) => void;
   /** Most requests waiting without having started before new ones get `busy`. */
   maxQueued?: number;
-  /** Send an `alive` message after a step when nothing was sent for this long. */
+  /**
+   * While busy, send an `alive` message when nothing was sent for this long. It comes from a timer,
+   * which fires only when the event loop turns (between forward passes), so silence means one
+   * native call is taking long: what the extension's watchdog looks for.
+   */
   aliveIntervalMs?: number;
   /**
    * Deltas of a request produced within this window go out as one message (0: one per event).
@@ -56,6 +60,7 @@ export class HostRunner {
   private engine: RunnerEngine | undefined;
   private modelState: HostModelState = 'unloaded';
   private pumping = false;
+  private aliveTimer: NodeJS.Timeout | undefined;
   /**
    * Whether the engine can keep a generation paused while another one runs (different KV slots).
    * Cleared the first time it refuses (EngineBusyError); started requests then run to their end.
@@ -197,8 +202,19 @@ export class HostRunner {
 
   private pump(): void {
     if (this.pumping) return;
-    this.pumping = true;
+    this.setBusy(true);
     void this.loop();
+  }
+
+  private setBusy(busy: boolean): void {
+    this.pumping = busy;
+    clearInterval(this.aliveTimer);
+    this.aliveTimer = undefined;
+    if (!busy) return;
+    this.aliveTimer = setInterval(() => {
+      if (Date.now() - this.lastSentAt >= this.aliveIntervalMs) this.send({ type: 'alive', busy: true });
+    }, this.aliveIntervalMs / 2);
+    this.aliveTimer.unref();
   }
 
   private async loop(): Promise<void> {
@@ -212,15 +228,14 @@ export class HostRunner {
         const task = pickNext(this.schedule, { preempt: this.preempt });
         if (!task) {
           // Cleared in the same tick as the emptiness check, so a request arriving next is never missed.
-          this.pumping = false;
+          this.setBusy(false);
           return;
         }
         await this.step(task.id);
-        if (Date.now() - this.lastSentAt >= this.aliveIntervalMs) this.send({ type: 'alive', busy: true });
         await yieldToEventLoop();
       }
     } catch (e) {
-      this.pumping = false;
+      this.setBusy(false);
       throw e;
     }
   }

@@ -238,3 +238,27 @@ test('deltas are coalesced into fewer messages, in order, and flushed before don
   const ids = events.flatMap((m) => (m.type === 'event' && m.event.type === 'delta' ? m.event.tokenIds : []));
   assert.deepEqual(ids, Array.from({ length: 40 }, (_, i) => i));
 });
+
+test('while busy the runner says it is alive between steps when nothing else was sent', async () => {
+  const engine = new FakeEngine();
+  const messages: HostMessage[] = [];
+  const slow: RunnerEngine = {
+    info,
+    dispose: () => undefined,
+    async *generate(request, signal) {
+      // One event, then a long quiet stretch of short steps (like a prefill in chunks).
+      for await (const e of engine.generate(request, signal)) {
+        yield e;
+        if (e.type === 'delta') await new Promise((r) => setTimeout(r, 60));
+      }
+    },
+  };
+  const runner = new HostRunner({ loadEngine: async () => slow, send: (m) => messages.push(m), aliveIntervalMs: 20, coalesceMs: 0 });
+  runner.handle({ type: 'load', id: 1, options: { modelPath: '/m' } });
+  runner.handle({ type: 'generate', id: 2, request: { kind: 'chat', prompt: { type: 'text', text: 'c' }, maxNewTokens: 3 } });
+  for (let i = 0; i < 200 && !messages.some((m) => m.type === 'event' && m.event.type === 'done'); i++) await new Promise((r) => setTimeout(r, 10));
+  assert.ok(messages.some((m) => m.type === 'alive'), 'alive was sent during the quiet stretch');
+  const count = messages.filter((m) => m.type === 'alive').length;
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(messages.filter((m) => m.type === 'alive').length, count, 'and stops once idle');
+});
