@@ -33,7 +33,8 @@ export type EngineState =
   | { kind: 'stopped' }
   | { kind: 'starting' }
   | { kind: 'loading'; modelPath: string }
-  | { kind: 'ready'; model: ModelInfo }
+  /** `rssBytes`: the engine process's resident memory, when measured since the model loaded. */
+  | { kind: 'ready'; model: ModelInfo; rssBytes?: number }
   | { kind: 'generating'; model: ModelInfo; tokensPerSecond?: number }
   | { kind: 'restarting'; reason: string; delayMs: number }
   | { kind: 'unavailable'; reason: string }
@@ -73,6 +74,8 @@ interface PendingCall {
 
 const WATCHDOG_INTERVAL_MS = 250;
 const STATE_THROTTLE_MS = 500;
+/** RSS is measured after a load and, at most this often, after a request. */
+const RSS_INTERVAL_MS = 10_000;
 
 function loadKey(o: LoadOptions): string {
   return JSON.stringify([o.modelPath, o.executionProvider ?? 'auto', o.threads ?? null]);
@@ -125,6 +128,8 @@ export class EngineClient implements Disposable {
   private stopped: Promise<void> | undefined;
   private disposed = false;
   private lastStateFire = 0;
+  private lastRssAt = 0;
+  private lastRssBytes: number | undefined;
 
   constructor(private readonly options: EngineClientOptions) {}
 
@@ -262,8 +267,9 @@ export class EngineClient implements Disposable {
       this.loadedInfo = info;
       const fallback = info.fallbackReason ? ` (asked for ${info.requestedProvider}: ${info.fallbackReason})` : '';
       this.options.log.info(`model loaded from ${info.modelPath} on ${info.executionProvider}${fallback} in ${Date.now() - started} ms`);
+      this.lastRssBytes = undefined;
       this.setState({ kind: 'ready', model: info });
-      void this.logRss();
+      void this.measureRss();
       return info;
     } catch (e) {
       const error = e instanceof EngineError ? e : new EngineError('load_failed', String(e));
@@ -433,7 +439,8 @@ export class EngineClient implements Disposable {
   private afterStream(): void {
     const streaming = [...this.pending.values()].some((p) => p.type === 'stream');
     if (!streaming && this.loadedInfo && this.host?.alive && this.current.kind === 'generating') {
-      this.setState({ kind: 'ready', model: this.loadedInfo });
+      this.setState({ kind: 'ready', model: this.loadedInfo, rssBytes: this.lastRssBytes });
+      if (Date.now() - this.lastRssAt > RSS_INTERVAL_MS) void this.measureRss();
     }
   }
 
@@ -482,10 +489,15 @@ export class EngineClient implements Disposable {
     this.idleTimer.unref?.();
   }
 
-  private async logRss(): Promise<void> {
+  /** Asks the host for its RSS: logged, and shown with the ready state. */
+  private async measureRss(): Promise<void> {
+    this.lastRssAt = Date.now();
     try {
       const status = await this.status();
-      if (status) this.options.log.info(`engine host RSS ${(status.rssBytes / 2 ** 20).toFixed(0)} MiB`);
+      if (!status) return;
+      this.lastRssBytes = status.rssBytes;
+      this.options.log.info(`engine host RSS ${(status.rssBytes / 2 ** 20).toFixed(0)} MiB`);
+      if (this.current.kind === 'ready') this.setState({ ...this.current, rssBytes: status.rssBytes });
     } catch {
       // Diagnostics only.
     }

@@ -46,8 +46,10 @@ export function describeStatus(input: StatusInput): StatusView {
       const speed = e.tokensPerSecond !== undefined ? `${e.tokensPerSecond.toFixed(1)} tok/s` : 'generating';
       return view(`$(pulse) R1 ${speed}`, `R1 Local: generating on ${e.model.executionProvider}.`);
     }
-    case 'ready':
-      return view(`$(check) R1 ${e.model.executionProvider}`, `R1 Local: model ready on ${e.model.executionProvider} (${e.model.threads} threads).`);
+    case 'ready': {
+      const memory = e.rssBytes !== undefined ? `, engine process ${(e.rssBytes / 2 ** 30).toFixed(2)} GB` : '';
+      return view(`$(check) R1 ${e.model.executionProvider}`, `R1 Local: model ready on ${e.model.executionProvider} (${e.model.threads} threads${memory}).`);
+    }
     case 'stopped':
       if (!input.trusted) return view('$(shield) R1', 'R1 Local: Restricted Mode. Trust this workspace to load a model.');
       if (!input.modelConfigured) return view('$(circle-slash) R1 no model', 'R1 Local: no model installed. Download one or select a model folder.');

@@ -41,6 +41,7 @@ test('generate streams deltas from the host and ends with done; the host starts 
   const status = await client.status();
   assert.ok(status && status.rssBytes > 10 * 2 ** 20, 'status reports the host RSS');
   assert.equal(status?.modelState, 'ready');
+  await waitFor(() => client.state.kind === 'ready' && client.state.rssBytes !== undefined, 10_000, 'the RSS in the ready state');
 });
 
 test('cancelling mid-stream stops the request within one step and frees its state', { timeout: 60_000 }, async () => {

@@ -23,6 +23,7 @@ test('downloading shows the percentage and wins over the engine state', () => {
 test('loading, ready on the provider, generating with tok/s', () => {
   assert.match(describeStatus({ ...base, engine: { kind: 'loading', modelPath: '/m' } }).text, /loading/);
   assert.match(describeStatus({ ...base, engine: { kind: 'ready', model } }).text, /R1 cpu/);
+  assert.match(describeStatus({ ...base, engine: { kind: 'ready', model, rssBytes: 1.65 * 2 ** 30 } }).tooltip, /engine process 1\.65 GB/);
   assert.match(describeStatus({ ...base, engine: { kind: 'generating', model, tokensPerSecond: 17.26 } }).text, /17\.3 tok\/s/);
 });
 
