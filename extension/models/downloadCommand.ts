@@ -5,7 +5,7 @@
 // VS Code's proxy settings inside the extension host.
 
 import * as vscode from 'vscode';
-import { DownloadError, checkModelFolder, downloadModel, formatBytes, modelFolderFor, type ModelSource } from '../../engine/download';
+import { DownloadError, checkModelFolder, defaultVariantFor, downloadModel, formatBytes, modelFolderFor, type ModelSource } from '../../engine/download';
 import type { ModelRole } from '../../engine/download';
 import type { ExtensionServices } from '../services';
 import { refuseIfUntrusted } from '../trust';
@@ -21,17 +21,42 @@ export function hubSettings(s: ExtensionServices): HubSettings {
   };
 }
 
-/** The command: choose what to download (the configured model first), then download it. */
-export async function downloadModelCommand(s: ExtensionServices): Promise<void> {
-  if (refuseIfUntrusted('Downloading a model')) return;
+/** What a caller (a test, a keybinding, another command) may pass to skip the quick pick. */
+export interface DownloadModelArgs {
+  repo: string;
+  endpoint?: string;
+  revision?: string;
+  variant?: string;
+  role?: ModelRole;
+}
+
+function argsSource(s: ExtensionServices, args: unknown): { source: ModelSource; role: ModelRole } | undefined {
+  const a = args as Partial<DownloadModelArgs> | undefined;
+  if (!a || typeof a !== 'object' || typeof a.repo !== 'string') return undefined;
+  const hub = hubSettings(s);
+  const text = (v: unknown, fallback: string) => (typeof v === 'string' && v.length > 0 ? v : fallback);
+  return {
+    source: { endpoint: text(a.endpoint, hub.endpoint), repo: a.repo, revision: text(a.revision, hub.revision), variant: text(a.variant, defaultVariantFor(a.repo)) },
+    role: a.role === 'completion' ? 'completion' : 'chat',
+  };
+}
+
+/**
+ * The command: download the model named in `args`, or let the user choose (the configured model
+ * first). Resolves to the model folder when it is ready.
+ */
+export async function downloadModelCommand(s: ExtensionServices, args?: unknown): Promise<string | undefined> {
+  if (refuseIfUntrusted('Downloading a model')) return undefined;
+  const given = argsSource(s, args);
+  if (given) return downloadAndUse(s, given.source, given.role);
   const pick = await vscode.window.showQuickPick(modelChoices(hubSettings(s)), {
     title: 'R1 Local: Download Model',
     placeHolder: 'Which model? It is stored once and then used offline.',
     matchOnDescription: true,
     matchOnDetail: true,
   });
-  if (!pick) return;
-  await downloadAndUse(s, pick.source, pick.role);
+  if (!pick) return undefined;
+  return downloadAndUse(s, pick.source, pick.role);
 }
 
 /**

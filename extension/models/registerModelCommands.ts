@@ -9,8 +9,8 @@ import { selectModelFolderCommand } from './selectModelFolderCommand';
 
 export function registerModelCommands(s: ExtensionServices): void {
   s.context.subscriptions.push(
-    vscode.commands.registerCommand('r1Local.downloadModel', () => downloadModelCommand(s)),
-    vscode.commands.registerCommand('r1Local.selectModelFolder', () => selectModelFolderCommand(s)),
+    vscode.commands.registerCommand('r1Local.downloadModel', (args?: unknown) => downloadModelCommand(s, args)),
+    vscode.commands.registerCommand('r1Local.selectModelFolder', (folder?: unknown) => selectModelFolderCommand(s, folder)),
     watchConfiguredModels(s),
   );
 }

@@ -8,22 +8,14 @@ import type { ExtensionServices } from '../services';
 import { refuseIfUntrusted } from '../trust';
 import { checkFolderWithProgress, offerRedownload } from './folderCheck';
 
-export async function selectModelFolderCommand(s: ExtensionServices): Promise<void> {
-  if (refuseIfUntrusted('Selecting a model folder')) return;
-  const current = s.settings.get('modelPath');
-  const picked = await vscode.window.showOpenDialog({
-    title: 'R1 Local: Select Model Folder',
-    openLabel: 'Use This Model',
-    canSelectFolders: true,
-    canSelectFiles: false,
-    canSelectMany: false,
-    defaultUri: current ? vscode.Uri.file(current) : undefined,
-  });
-  const folder = picked?.[0];
-  if (!folder) return;
+/** The command; a `vscode.Uri` argument (a script, a context menu) skips the folder dialog. Resolves to the folder in use. */
+export async function selectModelFolderCommand(s: ExtensionServices, arg?: unknown): Promise<string | undefined> {
+  if (refuseIfUntrusted('Selecting a model folder')) return undefined;
+  const folder = arg instanceof vscode.Uri ? arg : await pickFolder(s);
+  if (!folder) return undefined;
   if (folder.scheme !== 'file') {
-    void vscode.window.showErrorMessage('R1 Local: the model folder must be on this machine\'s disk.');
-    return;
+    void vscode.window.showErrorMessage("R1 Local: the model folder must be on this machine's disk.");
+    return undefined;
   }
   const dir = folder.fsPath;
   const check = await checkFolderWithProgress(s, dir);
@@ -33,15 +25,28 @@ export async function selectModelFolderCommand(s: ExtensionServices): Promise<vo
       const verified = check.manifest ? `all ${check.manifest.files.length} files verified against its manifest` : 'no manifest, so files were not hashed';
       s.log.info(`model folder selected: ${check.root} (${check.style}, ${check.onnxFile}; ${verified})`);
       void vscode.window.showInformationMessage(`R1 Local: using ${check.onnxFile} (${check.style} export) from ${check.root}; ${verified}.`);
-      return;
+      return check.root;
     }
     case 'damaged':
-      await offerRedownload(s, dir, check);
-      return;
+      return offerRedownload(s, dir, check);
     case 'invalid':
       s.log.warn(`model folder refused: ${dir}: ${check.message}`);
       void vscode.window.showErrorMessage(`R1 Local: ${check.message}`, 'Choose Another Folder').then((choice) => {
         if (choice) void vscode.commands.executeCommand('r1Local.selectModelFolder');
       });
+      return undefined;
   }
+}
+
+async function pickFolder(s: ExtensionServices): Promise<vscode.Uri | undefined> {
+  const current = s.settings.get('modelPath');
+  const picked = await vscode.window.showOpenDialog({
+    title: 'R1 Local: Select Model Folder',
+    openLabel: 'Use This Model',
+    canSelectFolders: true,
+    canSelectFiles: false,
+    canSelectMany: false,
+    defaultUri: current ? vscode.Uri.file(current) : undefined,
+  });
+  return picked?.[0];
 }
