@@ -6,7 +6,7 @@
 //   3. resolve the revision to a commit and every file's size and hash; write the manifest;
 //   4. keep files that verify, quarantine those that do not, check free space for the rest;
 //   5. fetch each missing file (resumable, hashed while streaming, renamed when verified);
-//   6. mark the manifest complete.
+//   6. mark the manifest complete and drop the quarantined bad copies.
 
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
@@ -17,7 +17,7 @@ import { type RequestFn, nodeRequest } from './http';
 import { HubClient } from './hubClient';
 import { acquireLock } from './lockFile';
 import { readManifest, safeModelPath, writeManifest } from './manifest';
-import { type OpenPartialFile, openPartialFile, partialPaths, quarantine, resumableBytes } from './partialFile';
+import { type OpenPartialFile, QUARANTINE_DIR, openPartialFile, partialPaths, quarantine, resumableBytes } from './partialFile';
 import { resolvePlan } from './resolvePlan';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, withRetries } from './retry';
 import { SpeedMeter } from './speedMeter';
@@ -179,6 +179,9 @@ async function downloadLocked(options: DownloadModelOptions, cache: VerifyCache,
   manifest.complete = true;
   manifest.updatedAt = new Date().toISOString();
   await writeManifest(modelDir, manifest);
+  // Bad copies were kept aside while their replacements downloaded; once every file verifies they
+  // only cost disk space (up to the size of the model), so they go.
+  await fs.rm(join(modelDir, QUARANTINE_DIR), { recursive: true, force: true });
   emit({ type: 'done', modelDir, commit: plan.commit, fetchedBytes: progress.received });
   return { modelDir, manifest, fetchedBytes: progress.received };
 }

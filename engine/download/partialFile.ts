@@ -85,8 +85,8 @@ export async function promotePartial(finalPath: string): Promise<void> {
 export const QUARANTINE_DIR = '.quarantine';
 
 /**
- * Moves a file that failed verification out of the way, into `<modelDir>/.quarantine/`, so it can
- * be inspected but is never loaded. Only the latest bad copy of each file is kept.
+ * Moves a file that failed verification out of the way, into `<modelDir>/.quarantine/`: it is never
+ * loaded, and stays there (latest bad copy per file) until the model downloads completely.
  */
 export async function quarantine(modelDir: string, relativePath: string, sourcePath: string): Promise<string> {
   const target = join(modelDir, QUARANTINE_DIR, relativePath.split('/').join('__') + '.corrupt');

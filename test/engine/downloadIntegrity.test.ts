@@ -65,14 +65,23 @@ describe('model download', { timeout: 120_000 }, () => {
     try {
       hub.injectFaults(GRAPH, { kind: 'corrupt', at: 123_457 });
       const events: DownloadEvent[] = [];
-      await downloadModel({ source: sourceFor(hub), modelDir: dir.path, retry: FAST_RETRY, onEvent: (e) => events.push(e) });
+      const quarantinedCopies: Buffer[] = [];
+      await downloadModel({
+        source: sourceFor(hub),
+        modelDir: dir.path,
+        retry: FAST_RETRY,
+        onEvent: (e) => {
+          events.push(e);
+          if (e.type === 'quarantined') quarantinedCopies.push(readFileSync(e.quarantinePath));
+        },
+      });
       assertAllCorrect(dir.path);
       const quarantined = eventsOf(events, 'quarantined');
       assert.equal(quarantined.length, 1);
       assert.equal(quarantined[0].path, GRAPH);
-      const bad = readFileSync(quarantined[0].quarantinePath);
-      assert.equal(bad.length, files[GRAPH].length);
-      assert.notEqual(sha256(bad), sha256(files[GRAPH]));
+      assert.equal(quarantinedCopies[0].length, files[GRAPH].length, 'same size');
+      assert.notEqual(sha256(quarantinedCopies[0]), sha256(files[GRAPH]), 'wrong content');
+      assert.ok(!existsSync(join(dir.path, QUARANTINE_DIR)), 'bad copies are dropped once the model verifies');
     } finally {
       hub.clearFaults();
       dir.cleanup();
@@ -111,7 +120,7 @@ describe('model download', { timeout: 120_000 }, () => {
       assert.equal(eventsOf(events, 'quarantined').length, 1);
       assert.equal(hub.bytesServed(GRAPH) - servedBefore, files[GRAPH].length, 'only the bad file is fetched again');
       assert.equal(hub.bytesServed('config.json'), configServedBefore);
-      assert.ok(readdirSync(join(dir.path, QUARANTINE_DIR)).length === 1);
+      assert.ok(!existsSync(join(dir.path, QUARANTINE_DIR)));
     } finally {
       dir.cleanup();
     }
@@ -126,6 +135,7 @@ describe('model download', { timeout: 120_000 }, () => {
         (e: unknown) => e instanceof DownloadError && e.code === 'integrity' && e.message.includes(GRAPH),
       );
       assert.ok(!existsSync(join(dir.path, GRAPH)));
+      assert.equal(readdirSync(join(dir.path, QUARANTINE_DIR)).length, 1, 'the bad copy is kept for inspection while the model is incomplete');
       assert.equal((await readManifest(dir.path))?.complete, false);
     } finally {
       hub.clearFaults();
