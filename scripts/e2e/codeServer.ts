@@ -97,10 +97,13 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
   const runDir = options.persistentDir ?? newRunDir(options.name);
   const userDataDir = join(runDir, 'user-data');
   const extensionsDir = join(runDir, 'extensions');
-  mkdirSync(join(userDataDir, 'User'), { recursive: true });
   mkdirSync(extensionsDir, { recursive: true });
-  const settingsFile = join(userDataDir, 'User', 'settings.json');
-  if (!options.persistentDir || !existsSync(settingsFile)) {
+  // code-server is a remote window: settings of `machine`/`machine-overridable` scope (such as
+  // r1Local.modelPath) are read from the Machine settings, the others from the User settings.
+  for (const scope of ['User', 'Machine']) {
+    const settingsFile = join(userDataDir, scope, 'settings.json');
+    if (options.persistentDir && existsSync(settingsFile)) continue;
+    mkdirSync(join(userDataDir, scope), { recursive: true });
     writeFileSync(settingsFile, JSON.stringify({ ...quietSettings, ...options.settings }, null, 2));
   }
 

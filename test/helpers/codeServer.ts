@@ -14,6 +14,12 @@ export interface Workbench {
   page: Page;
   /** Every URL the page and its frames (webviews included) requested, in order. */
   requests: string[];
+  /**
+   * URLs of requests that went to the network stack (finished or failed), leaving out those a
+   * service worker answered: webview resources (`*.vscode-resource.vscode-cdn.net`) are served by
+   * the webview's service worker from the workbench, not fetched from that host.
+   */
+  networkRequests: string[];
   /** Saves a PNG under test-output/ and returns its path. */
   screenshot(name: string): Promise<string>;
   close(): Promise<void>;
@@ -58,7 +64,14 @@ export async function openWorkbench(options: WorkbenchOptions): Promise<Workbenc
       viewport: { width: 1400, height: 900 },
     });
     const requests: string[] = [];
+    const networkRequests: string[] = [];
     context.on('request', (request) => requests.push(request.url()));
+    context.on('requestfinished', (request) => {
+      void request.response().then((response) => {
+        if (!response?.fromServiceWorker()) networkRequests.push(request.url());
+      });
+    });
+    context.on('requestfailed', (request) => networkRequests.push(request.url()));
     if (options.initScript) await context.addInitScript(options.initScript);
     const page = context.pages()[0] ?? (await context.newPage());
     await options.prepare?.(page);
@@ -71,6 +84,7 @@ export async function openWorkbench(options: WorkbenchOptions): Promise<Workbenc
       context: opened,
       page,
       requests,
+      networkRequests,
       screenshot: async (name) => {
         mkdirSync(testOutputDir, { recursive: true });
         const file = join(testOutputDir, `${name.replace(/[^\w.-]+/g, '-')}.png`);
