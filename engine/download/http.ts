@@ -4,8 +4,10 @@
 // RequestFn, and redirects are followed here, by hand, so an `Authorization` header never reaches
 // another host.
 
-import * as http from 'node:http';
-import * as https from 'node:https';
+// Bare specifiers on purpose: VS Code's extension host hands out its proxy-aware `http`/`https`
+// through its module interceptor, which is keyed by these names.
+import * as http from 'http';
+import * as https from 'https';
 import { DownloadError, abortError } from './errors';
 
 export interface HttpRequestOptions {

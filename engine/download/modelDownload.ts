@@ -9,7 +9,7 @@
 //   6. mark the manifest complete and drop the quarantined bad copies.
 
 import { promises as fs } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { DownloadError, fileSystemError, isRetryable } from './errors';
 import { type FreeSpaceProbe, ensureFreeSpace, statfsFreeBytes } from './diskSpace';
 import { downloadFile } from './fileDownload';
@@ -32,6 +32,12 @@ export interface DownloadModelOptions {
   modelDir: string;
   /** Hub token (HF_TOKEN); sent to the hub only, never to a CDN on another host. */
   token?: string;
+  /**
+   * The lock that serialises downloads (default: in the model folder, one download per model).
+   * A path shared by all models (the extension uses one in its storage folder) makes it one
+   * download at a time across windows.
+   */
+  lockPath?: string;
   /** Ask the hub even when a complete, verified copy of this source is already present. */
   checkForUpdates?: boolean;
   signal?: AbortSignal;
@@ -64,11 +70,17 @@ export async function downloadModel(options: DownloadModelOptions): Promise<Down
   } catch (error) {
     throw fileSystemError(error, modelDir);
   }
-  const lock = await acquireLock(join(modelDir, LOCK_FILE), {
+  const lockPath = options.lockPath ?? join(modelDir, LOCK_FILE);
+  try {
+    await fs.mkdir(dirname(lockPath), { recursive: true });
+  } catch (error) {
+    throw fileSystemError(error, dirname(lockPath));
+  }
+  const lock = await acquireLock(lockPath, {
     staleMs: options.lockStaleMs,
     pollMs: options.lockPollMs,
     signal: options.signal,
-    onWait: (holder) => emit({ type: 'waiting-for-lock', lockPath: join(modelDir, LOCK_FILE), holderPid: holder?.pid }),
+    onWait: (holder) => emit({ type: 'waiting-for-lock', lockPath, holderPid: holder?.pid }),
   });
   try {
     const cache = await VerifyCache.open(defaultCachePath(modelDir));
@@ -122,6 +134,8 @@ async function downloadLocked(options: DownloadModelOptions, cache: VerifyCache,
     updatedAt: new Date().toISOString(),
   };
   await writeManifest(modelDir, manifest);
+  // Bad copies left by an earlier, unfinished run: their replacements are about to be fetched.
+  await fs.rm(join(modelDir, QUARANTINE_DIR), { recursive: true, force: true });
 
   // What is already right stays; what is wrong is quarantined; the rest is counted for the space check.
   const toFetch = new Map<FileSpec, number>(); // file → bytes already in its .incomplete

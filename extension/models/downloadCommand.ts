@@ -4,8 +4,9 @@
 // engine's download module (the same code as `r1-local download`); Node's http/https modules carry
 // VS Code's proxy settings inside the extension host.
 
+import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { DownloadError, checkModelFolder, defaultVariantFor, downloadModel, formatBytes, modelFolderFor, type ModelSource } from '../../engine/download';
+import { DownloadError, LOCK_FILE, checkModelFolder, defaultVariantFor, downloadModel, formatBytes, modelFolderFor, type ModelSource } from '../../engine/download';
 import type { ModelRole } from '../../engine/download';
 import type { ExtensionServices } from '../services';
 import { refuseIfUntrusted } from '../trust';
@@ -83,6 +84,8 @@ export async function downloadAndUse(s: ExtensionServices, source: ModelSource, 
           return await downloadModel({
             source,
             modelDir: dir,
+            // One lock for all models: one download at a time across VS Code windows.
+            lockPath: join(s.context.globalStorageUri.fsPath, 'models', LOCK_FILE),
             token: process.env.HF_TOKEN || undefined,
             signal: controller.signal,
             onEvent: (event) => {

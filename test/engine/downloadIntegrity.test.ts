@@ -209,6 +209,26 @@ describe('model download', { timeout: 120_000 }, () => {
     }
   });
 
+  it('with a lock shared by all models, downloads of different models run one after the other', async () => {
+    const storage = tempDir('r1-dl-');
+    try {
+      const lockPath = join(storage.path, 'models', LOCK_FILE);
+      const a: DownloadEvent[] = [];
+      const b: DownloadEvent[] = [];
+      await Promise.all([
+        downloadModel({ source: sourceFor(hub), modelDir: join(storage.path, 'a'), lockPath, retry: FAST_RETRY, lockPollMs: 20, onEvent: (e) => a.push(e) }),
+        downloadModel({ source: sourceFor(hub, { variant: 'fp16' }), modelDir: join(storage.path, 'b'), lockPath, retry: FAST_RETRY, lockPollMs: 20, onEvent: (e) => b.push(e) }),
+      ]);
+      const waited = [...a, ...b].filter((e) => e.type === 'waiting-for-lock');
+      assert.equal(waited.length, 1, 'the second download waited for the first');
+      assert.equal(eventsOf(a, 'done').length + eventsOf(b, 'done').length, 2, 'both completed');
+      assert.ok(existsSync(join(storage.path, 'b', 'onnx/model_fp16.onnx')));
+      assert.ok(!existsSync(lockPath));
+    } finally {
+      storage.cleanup();
+    }
+  });
+
   it('takes over a stale lock left by a process that no longer exists', async () => {
     const dir = tempDir('r1-dl-');
     try {
