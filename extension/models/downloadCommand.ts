@@ -95,10 +95,12 @@ export async function downloadAndUse(s: ExtensionServices, source: ModelSource, 
               if (event.type === 'quarantined') s.log.warn(`download: ${event.path} failed verification; moved to ${event.quarantinePath}`);
               const update = notification.update(event);
               if (update) progress.report(update);
+              if (event.type === 'progress') s.statusBar.setDownloadProgress((event.doneBytes * 100) / Math.max(1, event.totalBytes));
             },
           });
         } finally {
           cancel.dispose();
+          s.statusBar.setDownloadProgress(undefined);
         }
       },
     );
