@@ -10,6 +10,8 @@ import { inspectModelFolder, type ModelFolder } from './model/modelFolder';
 import { ModelLoadError } from './model/modelLoadError';
 import type { KvCache } from './runtime/kvCache';
 import { ModelRunner } from './runtime/modelRunner';
+import { prepareRewrittenGraph } from './runtime/rewrittenGraph';
+import { AS_EXPORTED } from './runtime/graphRewrite';
 import { createSession } from './runtime/session';
 import { defaultThreadCount } from './runtime/threads';
 import { ChatTemplate } from './text/chatTemplate';
@@ -18,11 +20,20 @@ import type { GenerationEvent, GenerationRequest, LoadOptions, ModelInfo, Prompt
 
 export { ModelLoadError } from './model/modelLoadError';
 
+/** Prefill chunk when the graph returns logits for the last position only. */
+const LAST_LOGITS_PREFILL_CHUNK = 512;
+
 export interface EngineLoadOptions extends LoadOptions {
-  /** Prompt tokens per forward pass during prefill (default 128). */
+  /** Prompt tokens per forward pass during prefill (default 512 with the rewritten graph, else 128). */
   prefillChunkTokens?: number;
   /** KV-cache slots kept for prefix reuse (default 4). */
   maxCacheSlots?: number;
+  /**
+   * Rewrite the graph at load (KV past as zero-copy row views, logits for the last position only,
+   * MatMulNBits accuracy_level 4), cached next to the model file. Default true; false runs the
+   * graph exactly as exported.
+   */
+  rewriteGraph?: boolean;
 }
 
 /**
@@ -127,16 +138,19 @@ export class Engine {
     const folder = await inspectModelFolder(options.modelPath);
     const tokenizer = await loadTokenizer(folder);
     const chatTemplate = tokenizer.chatTemplate ? ChatTemplate.forTokenizer(tokenizer) : undefined;
-    const created = await createSession(folder.onnxPath, { requested, threads });
+    const graph = options.rewriteGraph === false ? { onnxPath: folder.onnxPath, features: AS_EXPORTED } : await prepareRewrittenGraph(folder.onnxPath);
+    const created = await createSession(graph.onnxPath, { requested, threads });
     try {
-      const io = describeModelIO(created.session.inputMetadata, created.session.outputMetadata);
+      // logits_to_keep is the rewrite's own input: the runner fills it, the export signature lacks it.
+      const inputs = created.session.inputMetadata.filter((m) => m.name !== graph.features.logitsToKeepInput);
+      const io = describeModelIO(inputs, created.session.outputMetadata);
       const config = folder.config;
       const runner = new ModelRunner(created.session, io, {
         kvHeads: io.kvHeads ?? config.numKvHeads,
         headDim: io.headDim ?? config.headDim,
         vocabSize: config.vocabSize,
         contextLength: config.contextLength,
-      });
+      }, graph.features);
       const info: ModelInfo = {
         modelPath: folder.root,
         // The session's I/O decides how the graph is driven; it wins over what the files suggest.
@@ -153,10 +167,18 @@ export class Engine {
         loadMs: performance.now() - startedAt,
         modelName: await modelName(folder),
         fimTokens: fimTokens(tokenizer),
+        graphRewrite: {
+          kvOrder: graph.features.kvOrder,
+          lastLogitsOnly: graph.features.logitsToKeepInput !== undefined,
+          accuracyLevelRaised: graph.features.accuracyLevelRaised,
+          skipped: graph.features.skipped,
+        },
       };
       const model = new GuardedModel(runner);
       const context: GenerationContext = {
-        prefixCache: new PrefixCache(model, { maxSlots: options.maxCacheSlots, prefillChunkTokens: options.prefillChunkTokens }),
+        // With logits for the last position only, a chunk's cost no longer includes a [chunk, vocab]
+        // logits tensor, so prompts go through in larger chunks.
+        prefixCache: new PrefixCache(model, { maxSlots: options.maxCacheSlots, prefillChunkTokens: options.prefillChunkTokens ?? (graph.features.logitsToKeepInput ? LAST_LOGITS_PREFILL_CHUNK : undefined) }),
         tokenizer,
         eosTokenIds: config.eosTokenIds,
         contextLength: config.contextLength,

@@ -35,6 +35,16 @@ export interface ModelInfo {
   modelName?: string;
   /** Fill-in-the-middle marker tokens, when the tokenizer declares all three as added tokens. */
   fimTokens?: { prefix: string; suffix: string; middle: string };
+  /** What the load-time graph rewrite changed; absent when the engine ran the graph as exported. */
+  graphRewrite?: {
+    /** 'rows': the KV past is fed as zero-copy views and only new rows come back. */
+    kvOrder: 'heads' | 'rows';
+    lastLogitsOnly: boolean;
+    /** MatMulNBits nodes raised to accuracy_level 4. */
+    accuracyLevelRaised: number;
+    /** Parts left as exported, and why. */
+    skipped: string[];
+  };
 }
 
 export interface SamplingOptions {
@@ -79,6 +89,8 @@ export interface GenerationRequest {
   slot?: string;
   /** Split output into reasoning and answer channels (default: true for chat prompts). */
   splitReasoning?: boolean;
+  /** Keep generating past eos ids until another rule stops (benchmarks on random weights need exactly N tokens). */
+  ignoreEos?: boolean;
 }
 
 export type FinishReason = 'eos' | 'stop' | 'length' | 'aborted' | 'time';

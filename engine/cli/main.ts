@@ -8,6 +8,7 @@ const COMMANDS: Record<string, () => Promise<{ command: CliCommand }>> = {
   chat: () => import('./chat'),
   fixture: () => import('./fixture'),
   download: () => import('./download'),
+  bench: () => import('./bench'),
 };
 
 async function help(): Promise<string> {

@@ -230,7 +230,7 @@ export async function* generate(
   }
   // 1. Everything that decides when to stop and what a token means, before any model work.
   const stopping = new StoppingCriteria({
-    eosIds: ctx.eosTokenIds,
+    eosIds: request.ignoreEos ? [] : ctx.eosTokenIds,
     maxNewTokens: Math.min(request.maxNewTokens, ctx.contextLength - prompt.length),
     timeBudgetMs: request.timeBudgetMs,
     signal,

@@ -1,10 +1,14 @@
-// The model's past: per layer, the keys and values of every token already run, in the exported
-// models' [1, kvHeads, T, headDim] layout. This is the one module that knows how the past is stored;
-// the generator only appends a step's outputs, asks for the next step's feeds, truncates and releases.
+// The model's past: per layer, the keys and values of every token already run. This is the one
+// module that knows how the past is stored; the runner only asks for the next run's feeds, hands
+// over a run's outputs, truncates and releases. Two layouts, chosen by the graph being run:
 //
-// Layout note: onnxruntime-node copies every output into a fresh JS buffer on each run, so the
-// present.* tensors already hold past + new rows; appending means adopting them (no extra copy).
-// Truncating must copy head by head, because with heads before sequence a prefix is not contiguous.
+// 'rows' (graphs rewritten at load, see graphRewrite.ts): one growing buffer per layer and
+//   key/value in [T, kvHeads, headDim] order. A prefix is contiguous, so the feed is a zero-copy
+//   `subarray` view, the run outputs only the new rows (appended here), and truncating is just
+//   forgetting the tail. Nothing proportional to the context is copied per step.
+// 'heads' (graphs as exported): [1, kvHeads, T, headDim]. onnxruntime-node copies every output
+//   into a fresh JS buffer on each run, so present.* already hold past + new rows and appending
+//   means adopting them; truncating copies head by head (a prefix is not contiguous).
 import * as ort from 'onnxruntime-node';
 import type { KvDtype, KvNames } from '../model/ioSignature';
 
@@ -13,6 +17,8 @@ export interface KvLayout {
   dtype: KvDtype;
   kvHeads: number;
   headDim: number;
+  /** Default 'heads' (the exported layout). */
+  order?: 'heads' | 'rows';
 }
 
 /** float16 arrives as Uint16Array (or Float16Array on runtimes that have it); both copy alike. */
@@ -23,8 +29,11 @@ interface LayerPast {
   value: KvArray;
 }
 
-function emptyArray(dtype: KvDtype): KvArray {
-  return dtype === 'float32' ? new Float32Array(0) : new Uint16Array(0);
+/** First capacity of a rows buffer, in positions; it doubles when full. */
+const INITIAL_ROWS = 256;
+
+function newArray(dtype: KvDtype, length: number): KvArray {
+  return dtype === 'float32' ? new Float32Array(length) : new Uint16Array(length);
 }
 
 function sameKind(src: KvArray, length: number): KvArray {
@@ -35,9 +44,15 @@ function sameKind(src: KvArray, length: number): KvArray {
 export class KvCache {
   private layers: LayerPast[];
   private tokens = 0;
+  /** Positions the rows buffers can hold ('rows' order). */
+  private capacity = 0;
+  private readonly order: 'heads' | 'rows';
+  private readonly rowSize: number;
 
   constructor(private readonly layout: KvLayout) {
-    this.layers = layout.names.map(() => ({ key: emptyArray(layout.dtype), value: emptyArray(layout.dtype) }));
+    this.order = layout.order ?? 'heads';
+    this.rowSize = layout.kvHeads * layout.headDim;
+    this.layers = this.emptyLayers();
   }
 
   /** Number of positions held. */
@@ -45,30 +60,37 @@ export class KvCache {
     return this.tokens;
   }
 
-  /** Bytes held by the past, all layers. */
+  /** Bytes held by the past, all layers (for 'rows': the buffers' capacity). */
   get byteLength(): number {
     return this.layers.reduce((n, l) => n + l.key.byteLength + l.value.byteLength, 0);
   }
 
   /** The past_key_values.* feeds for the next run. Zero-copy views of what is held. */
   feeds(): Record<string, ort.Tensor> {
-    const dims = [1, this.layout.kvHeads, this.tokens, this.layout.headDim];
+    const { kvHeads, headDim, dtype } = this.layout;
+    const rows = this.order === 'rows';
+    const dims = rows ? [1, this.tokens, kvHeads, headDim] : [1, kvHeads, this.tokens, headDim];
+    const used = this.tokens * this.rowSize;
     const out: Record<string, ort.Tensor> = {};
     this.layout.names.forEach((n, i) => {
-      out[n.pastKey] = new ort.Tensor(this.layout.dtype, this.layers[i].key, dims);
-      out[n.pastValue] = new ort.Tensor(this.layout.dtype, this.layers[i].value, dims);
+      const l = this.layers[i];
+      out[n.pastKey] = new ort.Tensor(dtype, rows ? l.key.subarray(0, used) : l.key, dims);
+      out[n.pastValue] = new ort.Tensor(dtype, rows ? l.value.subarray(0, used) : l.value, dims);
     });
     return out;
   }
 
-  /** Takes in a run's present.* outputs, which cover the held past plus `newTokens` rows. */
+  /** Takes in a run's present.* outputs for `newTokens` positions run after the held ones. */
   append(outputs: ort.InferenceSession.ReturnType, newTokens: number): void {
+    if (this.order === 'rows') {
+      this.appendRows(outputs, newTokens);
+      return;
+    }
     const expected = this.tokens + newTokens;
-    const next = this.layout.names.map((n) => ({
-      key: this.take(outputs, n.presentKey, expected),
-      value: this.take(outputs, n.presentValue, expected),
+    this.layers = this.layout.names.map((n) => ({
+      key: this.take(outputs, n.presentKey, [1, this.layout.kvHeads, expected, this.layout.headDim]),
+      value: this.take(outputs, n.presentValue, [1, this.layout.kvHeads, expected, this.layout.headDim]),
     }));
-    this.layers = next;
     this.tokens = expected;
   }
 
@@ -78,6 +100,11 @@ export class KvCache {
       throw new RangeError(`Cannot truncate a KV cache of ${this.tokens} positions to ${length}.`);
     }
     if (length === this.tokens) return;
+    if (this.order === 'rows') {
+      // A prefix is contiguous: the tail is simply overwritten by the next append.
+      this.tokens = length;
+      return;
+    }
     const { kvHeads, headDim } = this.layout;
     const oldRowsPerHead = this.tokens * headDim;
     const newRowsPerHead = length * headDim;
@@ -95,16 +122,48 @@ export class KvCache {
 
   /** Drops the past; the cache is empty (and reusable) afterwards. */
   release(): void {
-    this.layers = this.layout.names.map(() => ({ key: emptyArray(this.layout.dtype), value: emptyArray(this.layout.dtype) }));
+    this.layers = this.emptyLayers();
     this.tokens = 0;
+    this.capacity = 0;
   }
 
-  private take(outputs: ort.InferenceSession.ReturnType, name: string, positions: number): KvArray {
+  private emptyLayers(): LayerPast[] {
+    return this.layout.names.map(() => ({ key: newArray(this.layout.dtype, 0), value: newArray(this.layout.dtype, 0) }));
+  }
+
+  private appendRows(outputs: ort.InferenceSession.ReturnType, newTokens: number): void {
+    const { kvHeads, headDim, names } = this.layout;
+    const shape = [1, newTokens, kvHeads, headDim];
+    const incoming = names.map((n) => ({ key: this.take(outputs, n.presentKey, shape), value: this.take(outputs, n.presentValue, shape) }));
+    this.reserve(this.tokens + newTokens);
+    const at = this.tokens * this.rowSize;
+    incoming.forEach((rows, i) => {
+      this.layers[i].key.set(rows.key, at);
+      this.layers[i].value.set(rows.value, at);
+    });
+    this.tokens += newTokens;
+  }
+
+  /** Grows the rows buffers (doubling) so they hold `positions`; keeps what is held. */
+  private reserve(positions: number): void {
+    if (positions <= this.capacity) return;
+    let next = Math.max(INITIAL_ROWS, this.capacity);
+    while (next < positions) next *= 2;
+    const used = this.tokens * this.rowSize;
+    const grow = (src: KvArray): KvArray => {
+      const dst = newArray(this.layout.dtype, next * this.rowSize);
+      dst.set(src.subarray(0, used));
+      return dst;
+    };
+    this.layers = this.layers.map((l) => ({ key: grow(l.key), value: grow(l.value) }));
+    this.capacity = next;
+  }
+
+  private take(outputs: ort.InferenceSession.ReturnType, name: string, expected: number[]): KvArray {
     const t = outputs[name] as ort.Tensor | undefined;
     if (!t) throw new Error(`The model did not return ${name}.`);
-    const [b, heads, len, dim] = t.dims;
-    if (b !== 1 || heads !== this.layout.kvHeads || len !== positions || dim !== this.layout.headDim) {
-      throw new Error(`${name} has shape [${t.dims.join(', ')}], expected [1, ${this.layout.kvHeads}, ${positions}, ${this.layout.headDim}].`);
+    if (t.dims.length !== expected.length || t.dims.some((d, i) => d !== expected[i])) {
+      throw new Error(`${name} has shape [${t.dims.join(', ')}], expected [${expected.join(', ')}].`);
     }
     if (t.type !== this.layout.dtype) throw new Error(`${name} is ${t.type}, expected ${this.layout.dtype}.`);
     return t.data as KvArray;

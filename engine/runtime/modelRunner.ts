@@ -3,6 +3,7 @@
 // types; knows nothing about sampling or text.
 import * as ort from 'onnxruntime-node';
 import { halfArrayToFloat32 } from './float16';
+import { AS_EXPORTED, type GraphFeatures } from './graphRewrite';
 import { KvCache } from './kvCache';
 import type { IdDtype, ModelIO } from '../model/ioSignature';
 
@@ -31,10 +32,12 @@ export class ModelRunner {
     private readonly session: ort.InferenceSession,
     readonly io: ModelIO,
     readonly dims: RunnerDims,
+    /** What the load-time rewrite changed (KV order, logits_to_keep); the exported graph by default. */
+    readonly features: GraphFeatures = AS_EXPORTED,
   ) {}
 
   newCache(): KvCache {
-    return new KvCache({ names: this.io.kvNames, dtype: this.io.kvDtype, kvHeads: this.dims.kvHeads, headDim: this.dims.headDim });
+    return new KvCache({ names: this.io.kvNames, dtype: this.io.kvDtype, kvHeads: this.dims.kvHeads, headDim: this.dims.headDim, order: this.features.kvOrder });
   }
 
   /**
@@ -42,8 +45,17 @@ export class ModelRunner {
    * values to it, and returns the logits of the last new position (a fresh Float32Array).
    */
   async forward(tokens: readonly number[], cache: KvCache): Promise<Float32Array> {
+    return (await this.forwardRows(tokens, cache, 1))[0];
+  }
+
+  /**
+   * Like forward(), but returns the logits of the last `keep` new positions, in order (row i is
+   * what follows tokens[n - keep + i]): a speculative draft is verified from one pass.
+   */
+  async forwardRows(tokens: readonly number[], cache: KvCache, keep: number): Promise<Float32Array[]> {
     const n = tokens.length;
     if (n === 0) throw new RangeError('forward() needs at least one token.');
+    if (!Number.isInteger(keep) || keep < 1 || keep > n) throw new RangeError(`keep must be an integer in 1..${n}, got ${keep}.`);
     const past = cache.length;
     if (past + n > this.dims.contextLength) {
       throw new RangeError(`The sequence would be ${past + n} tokens, longer than the model's context of ${this.dims.contextLength}.`);
@@ -59,22 +71,27 @@ export class ModelRunner {
     if (this.io.positionDtype) {
       feeds.position_ids = intTensor(this.io.positionDtype, Array.from({ length: n }, (_, i) => past + i), [1, n]);
     }
+    if (this.features.logitsToKeepInput) feeds[this.features.logitsToKeepInput] = new ort.Tensor('int64', BigInt64Array.of(BigInt(keep)), [1]);
     const outputs = await this.session.run(feeds);
     cache.append(outputs, n);
-    return this.lastLogits(outputs.logits as ort.Tensor, n);
+    return this.lastLogits(outputs.logits as ort.Tensor, n, keep);
   }
 
   async release(): Promise<void> {
     await this.session.release();
   }
 
-  private lastLogits(logits: ort.Tensor, n: number): Float32Array {
+  private lastLogits(logits: ort.Tensor, n: number, keep: number): Float32Array[] {
     const vocab = logits.dims[logits.dims.length - 1];
-    // Exports differ: logits for every position [1, n, V] or for the last one only [1, 1, V].
+    // Exports differ: logits for every position [1, n, V], or for the trailing ones only.
     const rows = logits.dims.length === 3 ? logits.dims[1] : 1;
-    if (rows !== n && rows !== 1) throw new Error(`logits has shape [${logits.dims.join(', ')}] for ${n} input tokens.`);
-    const start = (rows - 1) * vocab;
-    if (logits.type === 'float16') return halfArrayToFloat32((logits.data as Uint16Array).subarray(start, start + vocab));
-    return (logits.data as Float32Array).slice(start, start + vocab);
+    if (rows !== n && rows !== keep) throw new Error(`logits has shape [${logits.dims.join(', ')}] for ${n} input tokens (${keep} asked for).`);
+    const out: Float32Array[] = [];
+    for (let r = rows - keep; r < rows; r++) {
+      const start = r * vocab;
+      if (logits.type === 'float16') out.push(halfArrayToFloat32((logits.data as Uint16Array).subarray(start, start + vocab)));
+      else out.push((logits.data as Float32Array).slice(start, start + vocab));
+    }
+    return out;
   }
 }

@@ -1,0 +1,260 @@
+// Load-time rewrite of an exported decoder graph, so that onnxruntime-node never has to hand the KV
+// cache back to JavaScript (it copies every output into a new JS buffer on every run):
+//   - past_key_values.N.* become [batch, past, kvHeads, headDim] (sequence before heads), so the
+//     engine can feed a zero-copy prefix view of one growing buffer per layer; a Transpose inside
+//     the graph gives the attention the [batch, kvHeads, past, headDim] it was exported with;
+//   - present.N.* carry only the new positions' rows, in that same layout, for the cache to append;
+//   - the lm_head runs on the last `logits_to_keep` positions only (1 while decoding, a few while
+//     verifying a speculative draft) instead of every prompt position;
+//   - MatMulNBits nodes get accuracy_level 4 (int8 activations), which the CPU provider runs about
+//     twice as fast as level 0. Weights are never touched: initializers, external-data references
+//     and every other node stay as they were.
+// The data path of each layer's past and present is preserved exactly, whatever op produces the
+// present (Concat in Optimum exports, GroupQueryAttention in genai exports, anything else): only
+// when the present is a Concat of the past and the new rows are those rows taken directly.
+import { onnx } from 'onnx-proto';
+
+export const LOGITS_TO_KEEP = 'logits_to_keep';
+
+/** What the rewritten graph expects from the engine. */
+export interface GraphFeatures {
+  /** 'rows': past inputs are [1, T, kvHeads, headDim] and present outputs hold only the new rows. */
+  kvOrder: 'heads' | 'rows';
+  /** Name of the int64 [1] input saying how many trailing positions get logits, when there is one. */
+  logitsToKeepInput?: string;
+  /** MatMulNBits nodes whose accuracy_level was raised to 4. */
+  accuracyLevelRaised: number;
+  /** Parts that were left as exported, and why. */
+  skipped: string[];
+}
+
+/** The graph as exported: nothing rewritten. */
+export const AS_EXPORTED: GraphFeatures = { kvOrder: 'heads', accuracyLevelRaised: 0, skipped: [] };
+
+const PAST = /^past_key_values\.(\d+)\.(key|value)$/;
+/** Slice clamps ends; the largest exactly representable integer avoids 64-bit encoding questions. */
+const END = Number.MAX_SAFE_INTEGER;
+const MIN_OPSET = 13;
+const PREFIX = 'r1_rewrite';
+
+type Graph = onnx.IGraphProto;
+type Node = onnx.INodeProto;
+
+class GraphEditor {
+  private counter = 0;
+  constructor(readonly graph: Graph) {
+    graph.node ??= [];
+    graph.initializer ??= [];
+    graph.input ??= [];
+    graph.output ??= [];
+  }
+
+  fresh(label: string): string {
+    return `${PREFIX}/${label}_${this.counter++}`;
+  }
+
+  int64Constant(label: string, values: number[]): string {
+    const name = this.fresh(label);
+    this.graph.initializer!.push({ name, dataType: onnx.TensorProto.DataType.INT64, dims: [values.length], int64Data: values });
+    return name;
+  }
+
+  node(opType: string, inputs: string[], output: string, attribute: onnx.IAttributeProto[] = []): Node {
+    return { opType, domain: '', input: inputs, output: [output], name: output, attribute };
+  }
+
+  producerIndex(name: string): number {
+    return this.graph.node!.findIndex((n) => (n.output ?? []).includes(name));
+  }
+
+  consumers(name: string): Node[] {
+    return this.graph.node!.filter((n) => (n.input ?? []).includes(name));
+  }
+
+  /** Inserts nodes before position `index` (nodes are kept in topological order). */
+  insertAt(index: number, nodes: Node[]): void {
+    this.graph.node!.splice(index, 0, ...nodes);
+  }
+
+  isInitializer(name: string): boolean {
+    return this.graph.initializer!.some((t) => t.name === name) || this.graph.node!.some((n) => n.opType === 'Constant' && (n.output ?? []).includes(name));
+  }
+}
+
+function intsAttr(name: string, ints: number[]): onnx.IAttributeProto {
+  return { name, type: onnx.AttributeProto.AttributeType.INTS, ints };
+}
+
+const TO_ROWS = [0, 2, 1, 3];
+
+/** Renames every use of `from` to `to` in node inputs, subgraphs included (they may read outer values). */
+function renameUses(graph: Graph, from: string, to: string): void {
+  for (const n of graph.node ?? []) {
+    n.input = (n.input ?? []).map((x) => (x === from ? to : x));
+    for (const a of n.attribute ?? []) {
+      if (a.g) renameUses(a.g, from, to);
+      for (const sub of a.graphs ?? []) renameUses(sub, from, to);
+    }
+  }
+}
+
+/** Swaps dims 1 and 2 of a value's declared 4-D shape ([b, heads, T, d] ⇄ [b, T, heads, d]); renames a symbolic T. */
+function swapDeclaredShape(info: onnx.IValueInfoProto, sequenceName: string): void {
+  const dims = info.type?.tensorType?.shape?.dim;
+  if (!dims || dims.length !== 4) return;
+  const heads = dims[1];
+  dims[1] = { dimParam: sequenceName };
+  dims[2] = heads;
+}
+
+function defaultOpset(model: onnx.IModelProto): number {
+  const entry = (model.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx');
+  return entry ? Number(entry.version) : 0;
+}
+
+function raiseAccuracyLevel(graph: Graph): number {
+  let raised = 0;
+  const visit = (g: Graph) => {
+    for (const n of g.node ?? []) {
+      if (n.opType === 'MatMulNBits' && n.domain === 'com.microsoft') {
+        n.attribute ??= [];
+        const attr = n.attribute.find((a) => a.name === 'accuracy_level');
+        if (!attr) {
+          n.attribute.push({ name: 'accuracy_level', type: onnx.AttributeProto.AttributeType.INT, i: 4 });
+          raised++;
+        } else if (Number(attr.i) !== 4) {
+          attr.i = 4;
+          raised++;
+        }
+      }
+      for (const a of n.attribute ?? []) {
+        if (a.g) visit(a.g);
+        for (const sub of a.graphs ?? []) visit(sub);
+      }
+    }
+  };
+  visit(graph);
+  return raised;
+}
+
+const PASS_THROUGH = new Set(['Add', 'Sub', 'Mul', 'Div', 'Cast', 'Identity']);
+const PROJECTIONS = new Set(['MatMul', 'MatMulNBits', 'Gemm', 'FusedMatMul']);
+
+/** Slices the lm_head's input to the last `logits_to_keep` positions. Returns an error text when the head was not found. */
+function keepLastLogits(ed: GraphEditor): string | undefined {
+  const g = ed.graph;
+  const logitsOut = g.output!.find((o) => o.name === 'logits');
+  if (!logitsOut) return 'no logits output';
+  let value = 'logits';
+  for (let hops = 0; hops < 8; hops++) {
+    const idx = ed.producerIndex(value);
+    if (idx < 0) return 'logits are not computed by a node';
+    const node = g.node![idx];
+    if (PROJECTIONS.has(node.opType ?? '')) {
+      const x = node.input![0];
+      const neg = ed.fresh('neg_keep');
+      const sliced = ed.fresh('last_positions');
+      ed.insertAt(idx, [
+        ed.node('Neg', [LOGITS_TO_KEEP], neg),
+        ed.node('Slice', [x, neg, ed.int64Constant('end', [END]), ed.int64Constant('axis1', [1])], sliced),
+      ]);
+      node.input![0] = sliced;
+      g.input!.push({
+        name: LOGITS_TO_KEEP,
+        type: { tensorType: { elemType: onnx.TensorProto.DataType.INT64, shape: { dim: [{ dimValue: 1 }] } } },
+      });
+      const dims = logitsOut.type?.tensorType?.shape?.dim;
+      if (dims && dims.length === 3) dims[1] = { dimParam: LOGITS_TO_KEEP };
+      return undefined;
+    }
+    if (!PASS_THROUGH.has(node.opType ?? '')) return `logits come from ${node.opType}, not a projection`;
+    const dynamic = (node.input ?? []).filter((x) => x && !ed.isInitializer(x));
+    if (dynamic.length !== 1) return `logits come from ${node.opType} of ${dynamic.length} computed inputs`;
+    value = dynamic[0];
+  }
+  return 'no projection found within 8 nodes of the logits';
+}
+
+/** The present's new rows in [b, s, heads, d]: Concat(past, new) gives them directly, anything else is sliced after the past. */
+function rewriteLayerKv(ed: GraphEditor, pastName: string, presentName: string): string | undefined {
+  const g = ed.graph;
+  const pastInfo = g.input!.find((i) => i.name === pastName);
+  const presentInfo = g.output!.find((o) => o.name === presentName);
+  const producerIdx = ed.producerIndex(presentName);
+  if (!pastInfo || !presentInfo || producerIdx < 0) return `${presentName}: not produced by a node`;
+
+  // Past: the graph input now holds rows; a Transpose restores the exported layout for its readers.
+  const pastHeads = `${PREFIX}/${pastName}/heads`;
+  renameUses(g, pastName, pastHeads);
+  swapDeclaredShape(pastInfo, 'past_sequence_length');
+  ed.insertAt(0, [ed.node('Transpose', [pastName], pastHeads, [intsAttr('perm', TO_ROWS)])]);
+
+  // Present: the producer's full output becomes internal; the graph output is the new rows only.
+  const producer = g.node![ed.producerIndex(presentName)];
+  const fullPresent = `${PREFIX}/${presentName}/full`;
+  producer.output = producer.output!.map((o) => (o === presentName ? fullPresent : o));
+  renameUses(g, presentName, fullPresent);
+  swapDeclaredShape(presentInfo, 'sequence_length');
+
+  const concatAxis = producer.opType === 'Concat' ? Number((producer.attribute ?? []).find((a) => a.name === 'axis')?.i ?? NaN) : NaN;
+  const directRows = producer.opType === 'Concat' && producer.input!.length === 2 && (concatAxis === 2 || concatAxis === -2) && derivesOnlyFrom(ed, producer.input![0], pastHeads);
+  const at = ed.producerIndex(fullPresent) + 1;
+  if (directRows) {
+    ed.insertAt(at, [ed.node('Transpose', [producer.input![1]], presentName, [intsAttr('perm', TO_ROWS)])]);
+    // Nothing else reads the concatenation (e.g. the attention read a separate path): drop it.
+    if (ed.consumers(fullPresent).length === 0) g.node!.splice(ed.producerIndex(fullPresent), 1);
+  } else {
+    const pastLen = ed.fresh('past_len');
+    const shape = ed.fresh('past_shape');
+    const newRows = ed.fresh('new_rows');
+    ed.insertAt(at, [
+      ed.node('Shape', [pastName], shape),
+      ed.node('Slice', [shape, ed.int64Constant('one', [1]), ed.int64Constant('two', [2]), ed.int64Constant('axis0', [0])], pastLen),
+      ed.node('Slice', [fullPresent, pastLen, ed.int64Constant('end', [END]), ed.int64Constant('axis2', [2])], newRows),
+      ed.node('Transpose', [newRows], presentName, [intsAttr('perm', TO_ROWS)]),
+    ]);
+  }
+  return undefined;
+}
+
+/** True when `value` is `source` itself or a Cast of it (the float16 export casts the past). */
+function derivesOnlyFrom(ed: GraphEditor, value: string, source: string): boolean {
+  if (value === source) return true;
+  const idx = ed.producerIndex(value);
+  const node = idx >= 0 ? ed.graph.node![idx] : undefined;
+  return node?.opType === 'Cast' && node.input?.[0] === source;
+}
+
+/** Rewrites `model` in place; returns what the engine must do to drive it. */
+export function rewriteDecoderGraph(model: onnx.IModelProto): GraphFeatures {
+  const graph = model.graph;
+  if (!graph) throw new Error('The ONNX model has no graph.');
+  const ed = new GraphEditor(graph);
+  const skipped: string[] = [];
+  const accuracyLevelRaised = raiseAccuracyLevel(graph);
+  const opset = defaultOpset(model);
+  if (opset < MIN_OPSET) {
+    skipped.push(`opset ${opset} is older than ${MIN_OPSET}: KV layout and logits left as exported`);
+    return { kvOrder: 'heads', accuracyLevelRaised, skipped };
+  }
+  if (graph.input!.some((i) => i.name === LOGITS_TO_KEEP)) {
+    skipped.push(`the model already has an input named ${LOGITS_TO_KEEP}: logits left as exported`);
+  } else {
+    const why = keepLastLogits(ed);
+    if (why) skipped.push(`logits for every position kept (${why})`);
+  }
+  const hasKeep = graph.input!.some((i) => i.name === LOGITS_TO_KEEP);
+
+  const pasts = graph.input!.map((i) => i.name ?? '').filter((n) => PAST.test(n));
+  const pairs = pasts.map((p) => [p, p.replace(/^past_key_values\./, 'present.')] as const);
+  const complete = pairs.length > 0 && pairs.every(([p, q]) => graph.output!.some((o) => o.name === q) && ed.producerIndex(q) >= 0 && graph.input!.some((i) => i.name === p));
+  if (!complete) {
+    skipped.push('past/present pairs incomplete: KV layout left as exported');
+    return { kvOrder: 'heads', logitsToKeepInput: hasKeep ? LOGITS_TO_KEEP : undefined, accuracyLevelRaised, skipped };
+  }
+  for (const [past, present] of pairs) {
+    const why = rewriteLayerKv(ed, past, present);
+    if (why) throw new Error(`KV rewrite failed half-way: ${why}`);
+  }
+  return { kvOrder: 'rows', logitsToKeepInput: hasKeep ? LOGITS_TO_KEEP : undefined, accuracyLevelRaised, skipped };
+}

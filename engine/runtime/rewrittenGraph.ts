@@ -1,0 +1,80 @@
+// The rewritten decoder graph on disk: written once next to the model file (external-data
+// locations are relative to the .onnx file's folder, so the copy must live beside it) and reused
+// while the model file keeps its size and mtime. A JSON sidecar, written last, records what the
+// rewrite did and marks the pair complete. When the folder cannot be written, the model runs as
+// exported and the reason is returned.
+import { createHash } from 'node:crypto';
+import { readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { onnx } from 'onnx-proto';
+import { AS_EXPORTED, rewriteDecoderGraph, type GraphFeatures } from './graphRewrite';
+
+/** Bump when the rewrite changes, so graphs cached by an older version are rebuilt. */
+const REWRITE_VERSION = 1;
+const MARK = '.r1-rewrite-';
+
+export interface PreparedGraph {
+  /** The .onnx file to load: the rewritten copy, or the original when rewriting was not possible. */
+  onnxPath: string;
+  features: GraphFeatures;
+  /** True when an earlier load had already written the rewritten copy. */
+  reused: boolean;
+}
+
+function cachedNames(onnxPath: string, key: string): { graph: string; sidecar: string } {
+  const graph = join(dirname(onnxPath), `${basename(onnxPath, '.onnx')}${MARK}${key}.onnx`);
+  return { graph, sidecar: `${graph}.json` };
+}
+
+async function readSidecar(path: string): Promise<GraphFeatures | undefined> {
+  try {
+    const parsed = JSON.parse(await readFile(path, 'utf8')) as GraphFeatures & { version?: number };
+    return parsed.version === REWRITE_VERSION && (parsed.kvOrder === 'rows' || parsed.kvOrder === 'heads') ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Copies of older model files or older rewrite versions: nothing will load them again. */
+async function removeStale(onnxPath: string, keep: string): Promise<void> {
+  const prefix = `${basename(onnxPath, '.onnx')}${MARK}`;
+  try {
+    for (const name of await readdir(dirname(onnxPath))) {
+      if (name.startsWith(prefix) && !name.startsWith(basename(keep))) await rm(join(dirname(onnxPath), name), { force: true });
+    }
+  } catch {
+    // Best effort: a stale copy only costs disk space.
+  }
+}
+
+export async function prepareRewrittenGraph(onnxPath: string): Promise<PreparedGraph> {
+  const info = await stat(onnxPath);
+  const key = createHash('sha256').update(`${REWRITE_VERSION}:${info.size}:${info.mtimeMs}`).digest('hex').slice(0, 12);
+  const names = cachedNames(onnxPath, key);
+  const known = await readSidecar(names.sidecar);
+  if (known) {
+    try {
+      await stat(names.graph);
+      return { onnxPath: names.graph, features: known, reused: true };
+    } catch {
+      // The sidecar outlived its graph: write both again.
+    }
+  }
+
+  const model = onnx.ModelProto.decode(await readFile(onnxPath));
+  const features = rewriteDecoderGraph(model);
+  const tmpSuffix = `.tmp-${process.pid}-${Date.now()}`;
+  try {
+    await writeFile(names.graph + tmpSuffix, onnx.ModelProto.encode(model).finish());
+    await rename(names.graph + tmpSuffix, names.graph);
+    await writeFile(names.sidecar + tmpSuffix, JSON.stringify({ version: REWRITE_VERSION, ...features }, null, 2));
+    await rename(names.sidecar + tmpSuffix, names.sidecar);
+  } catch (err) {
+    await rm(names.graph + tmpSuffix, { force: true });
+    await rm(names.sidecar + tmpSuffix, { force: true });
+    const why = err instanceof Error ? err.message : String(err);
+    return { onnxPath, features: { ...AS_EXPORTED, skipped: [`the rewritten graph could not be written next to the model (${why}): running the graph as exported`] }, reused: false };
+  }
+  await removeStale(onnxPath, names.graph);
+  return { onnxPath: names.graph, features, reused: false };
+}
