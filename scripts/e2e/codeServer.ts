@@ -2,7 +2,7 @@
 // fresh user-data and extensions folders, in its own process group so that stopping it also ends the
 // extension host and everything the extension spawned. Used by the e2e tests and by `npm start`.
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { codeServerEntry, isolatedXdgEnv, node24Bin, runsDir } from './layout.ts';
@@ -58,7 +58,19 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Run folders hold logs and profiles for looking into failures; only the most recent ones are kept. */
+const KEPT_RUNS = 6;
+
+function pruneOldRuns(): void {
+  if (!existsSync(runsDir)) return;
+  const runs = readdirSync(runsDir)
+    .map((name) => ({ path: join(runsDir, name), mtime: statSync(join(runsDir, name)).mtimeMs }))
+    .sort((a, b) => b.mtime - a.mtime);
+  for (const run of runs.slice(KEPT_RUNS)) rmSync(run.path, { recursive: true, force: true });
+}
+
 function newRunDir(name: string): string {
+  pruneOldRuns();
   const dir = join(runsDir, `${name.replace(/[^\w.-]+/g, '-')}-${Date.now()}-${process.pid}`);
   mkdirSync(dir, { recursive: true });
   return dir;

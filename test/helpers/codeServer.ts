@@ -1,7 +1,7 @@
 // Browser end-to-end harness: a fresh code-server (see scripts/e2e/codeServer.ts) plus Debian's
 // Chromium driven by playwright-core. Records every request the page makes, saves screenshots under
 // test-output/, and turns a failure into an error that names the screenshot.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Frame, type Page } from 'playwright-core';
 import { startCodeServer, type CodeServer, type CodeServerOptions } from '../../scripts/e2e/codeServer.ts';
@@ -94,6 +94,8 @@ export async function openWorkbench(options: WorkbenchOptions): Promise<Workbenc
       close: async () => {
         await opened.close().catch(() => undefined);
         await server.stop();
+        // The browser profile is large and of no use once closed; the server log stays.
+        rmSync(join(server.runDir, 'chromium'), { recursive: true, force: true });
       },
     };
   } catch (error) {
