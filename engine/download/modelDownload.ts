@@ -83,6 +83,7 @@ export async function downloadModel(options: DownloadModelOptions): Promise<Down
     onWait: (holder) => emit({ type: 'waiting-for-lock', lockPath, holderPid: holder?.pid }),
   });
   try {
+    await refuseOtherModel(modelDir, source);
     const cache = await VerifyCache.open(defaultCachePath(modelDir));
     if (!options.checkForUpdates) {
       const present = await presentAndVerified(modelDir, source, cache, options.signal);
@@ -95,6 +96,17 @@ export async function downloadModel(options: DownloadModelOptions): Promise<Down
     return await downloadLocked(options, cache, emit);
   } finally {
     await lock.release();
+  }
+}
+
+/**
+ * A folder holds one model variant: the engine picks the ONNX file from what the folder contains,
+ * so adding another repository's or variant's files would make that choice ambiguous.
+ */
+async function refuseOtherModel(modelDir: string, source: ModelSource): Promise<void> {
+  const manifest = await readManifest(modelDir).catch(() => undefined);
+  if (manifest && (manifest.repo.toLowerCase() !== source.repo.toLowerCase() || manifest.variant !== source.variant)) {
+    throw new DownloadError('bad-input', `${modelDir} already holds ${manifest.repo} (${manifest.variant}); download ${source.repo} (${source.variant}) into another folder.`);
   }
 }
 

@@ -276,6 +276,20 @@ describe('model download', { timeout: 120_000 }, () => {
     }
   });
 
+  it('refuses to mix another variant into a model folder', async () => {
+    const dir = tempDir('r1-dl-');
+    try {
+      await downloadModel({ source: sourceFor(hub), modelDir: dir.path, retry: FAST_RETRY });
+      await assert.rejects(
+        downloadModel({ source: sourceFor(hub, { variant: 'fp16' }), modelDir: dir.path, retry: FAST_RETRY }),
+        (e: unknown) => e instanceof DownloadError && e.code === 'bad-input' && /already holds test-org\/tiny-r1-onnx \(q4\)/.test(e.message),
+      );
+      assert.ok(!existsSync(join(dir.path, 'onnx/model_fp16.onnx')));
+    } finally {
+      dir.cleanup();
+    }
+  });
+
   it('fails clearly for an unknown variant, a missing repository and a missing file', async () => {
     const dir = tempDir('r1-dl-');
     try {
