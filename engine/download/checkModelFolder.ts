@@ -6,9 +6,8 @@
 // instead of a failed or crashed load.
 
 import { inspectModelFolder } from '../model/modelFolder';
-import { ModelLoadError } from '../model/modelLoadError';
+import { ModelLoadError, type ModelLoadErrorCode } from '../model/modelLoadError';
 import type { ExportStyle } from '../types';
-import { DownloadError } from './errors';
 import { readManifest } from './manifest';
 import type { ModelManifest } from './types';
 import { type FileCheck, VerifyCache, defaultCachePath, verifyAgainstManifest } from './verifyFolder';
@@ -28,7 +27,7 @@ export type FolderCheck =
   /** Files are missing, partial or do not hash right: offer to download them again. */
   | { status: 'damaged'; message: string; files: FileCheck[]; manifest?: ModelManifest }
   /** Not a usable model folder at all (wrong layout, unsafe paths, unreadable manifest). */
-  | { status: 'invalid'; message: string; code: string };
+  | { status: 'invalid'; message: string; code: ModelLoadErrorCode | 'bad-manifest' };
 
 export interface CheckModelFolderOptions {
   /** Where verified hashes are cached; default: inside the folder. Use a path you own for folders you don't. */
@@ -42,7 +41,7 @@ export async function checkModelFolder(dir: string, options: CheckModelFolderOpt
   try {
     manifest = await readManifest(dir);
   } catch (error) {
-    return { status: 'invalid', message: (error as Error).message, code: error instanceof DownloadError ? error.code : 'bad-input' };
+    return { status: 'invalid', message: (error as Error).message, code: 'bad-manifest' };
   }
   let hashed: string[] = [];
   if (manifest) {
@@ -78,4 +77,18 @@ function describeDamage(bad: FileCheck[]): string {
   const parts = bad.slice(0, 3).map((f) => `${f.path} ${words[f.status]}${f.detail ? ` (${f.detail})` : ''}`);
   if (bad.length > 3) parts.push(`${bad.length - 3} more`);
   return `The model folder is damaged: ${parts.join('; ')}.`;
+}
+
+/**
+ * For the engine host, right before it loads a folder: resolves when the folder verifies, throws
+ * the engine's own ModelLoadError otherwise (`incomplete-download` for partial or missing files,
+ * `corrupt-file` for a hash or size mismatch, the inspection's code for the rest), so a bad file is
+ * reported with a code the extension can turn into a "re-download?" prompt instead of being loaded.
+ */
+export async function assertModelFolderVerified(dir: string, options: CheckModelFolderOptions = {}): Promise<void> {
+  const check = await checkModelFolder(dir, options);
+  if (check.status === 'ok') return;
+  if (check.status === 'invalid') throw new ModelLoadError(check.code === 'bad-manifest' ? 'corrupt-file' : check.code, check.message);
+  const partial = check.files.length > 0 && check.files.every((f) => f.status === 'incomplete' || f.status === 'missing');
+  throw new ModelLoadError(partial || /still downloading/.test(check.message) ? 'incomplete-download' : 'corrupt-file', check.message);
 }

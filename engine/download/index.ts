@@ -26,5 +26,5 @@ export { VerifyCache, defaultCachePath, verifyAgainstManifest, type FileCheck, t
 export { formatBytes } from './diskSpace';
 export { type RequestFn, nodeRequest } from './http';
 export { modelFolderFor } from './storageLayout';
-export { checkModelFolder, type CheckModelFolderOptions, type FolderCheck } from './checkModelFolder';
+export { assertModelFolderVerified, checkModelFolder, type CheckModelFolderOptions, type FolderCheck } from './checkModelFolder';
 export { describeProgress, formatDuration, formatSpeed, percentDone, progressBarLine } from './progressText';

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { cpSync, readFileSync, renameSync, rmSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { checkModelFolder } from '../../engine/download/checkModelFolder';
+import { assertModelFolderVerified, checkModelFolder } from '../../engine/download/checkModelFolder';
+import { ModelLoadError } from '../../engine/model/modelLoadError';
 import { hashFile } from '../../engine/download/hashing';
 import { MANIFEST_FILE } from '../../engine/download/manifest';
 import type { ModelManifest } from '../../engine/download/types';
@@ -101,5 +102,24 @@ describe('model folder check', { timeout: 120_000 }, () => {
     const bad = await checkModelFolder(dir, { cachePath: cache });
     assert.equal(bad.status, 'invalid');
     assert.match(bad.status === 'invalid' ? bad.message : '', /Unsafe file path/);
+  });
+
+  it('gives the engine host a ModelLoadError code for each kind of damage', async () => {
+    const good = await copyWithManifest('guard-ok');
+    await assertModelFolderVerified(good.dir, { cachePath: good.cache });
+
+    const corrupt = await copyWithManifest('guard-corrupt');
+    const bytes = readFileSync(join(corrupt.dir, 'tokenizer.json'));
+    bytes[5] ^= 0x01;
+    writeFileSync(join(corrupt.dir, 'tokenizer.json'), bytes);
+    await assert.rejects(assertModelFolderVerified(corrupt.dir, { cachePath: corrupt.cache }), (e: unknown) => e instanceof ModelLoadError && e.code === 'corrupt-file');
+
+    const partial = await copyWithManifest('guard-partial');
+    renameSync(join(partial.dir, GRAPH), join(partial.dir, GRAPH + '.incomplete'));
+    await assert.rejects(assertModelFolderVerified(partial.dir, { cachePath: partial.cache }), (e: unknown) => e instanceof ModelLoadError && e.code === 'incomplete-download');
+
+    const notAModel = join(work.path, 'guard-empty');
+    cpSync(join(source, 'tokenizer.json'), join(notAModel, 'tokenizer.json'));
+    await assert.rejects(assertModelFolderVerified(notAModel, { cachePath: join(work.path, 'y.json') }), (e: unknown) => e instanceof ModelLoadError && e.code === 'not-a-model');
   });
 });
