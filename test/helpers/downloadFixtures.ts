@@ -2,7 +2,7 @@
 // fast retry timings, and a writer that checks every byte appended to a partial file against the
 // true content (so "never appends mismatched bytes" is asserted directly, not inferred).
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, promises as fs, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openPartialFile, type OpenPartialFile } from '../../engine/download/partialFile';
@@ -42,7 +42,7 @@ export function checkingWriter(truth: Record<string, Buffer>, modelDir: string, 
   return async (path, mode) => {
     const rel = path.slice(modelDir.length + 1).replace(/\\/g, '/').replace(/\.incomplete$/, '');
     const expected = truth[rel];
-    const { size } = await import('node:fs').then((fs) => fs.promises.stat(path).catch(() => ({ size: 0 })));
+    const { size } = await fs.stat(path).catch(() => ({ size: 0 }));
     let offset = mode === 'append' ? size : 0;
     const inner = await openPartialFile(path, mode);
     return {
