@@ -298,6 +298,12 @@ export class EngineClient implements Disposable {
       onExit: (exit) => this.onHostExit(host, exit),
     })
       .then((h) => {
+        if (this.disposed) {
+          // Disposed while it was starting: do not leave it running.
+          this.stoppingHosts.add(h);
+          h.kill();
+          throw new EngineError('host_unavailable', 'the engine client was disposed');
+        }
         host = h;
         this.host = h;
         this.watchdogFired = false;
@@ -306,6 +312,7 @@ export class EngineClient implements Disposable {
         return h;
       })
       .catch((e: unknown) => {
+        if (e instanceof EngineError) throw e;
         const reason = e instanceof Error ? e.message : String(e);
         this.options.log.error(reason);
         this.recordCrash(reason);

@@ -3,6 +3,7 @@
 // giving up after repeated crashes, idle unload, and completions served in the middle of a chat.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { fixtureModel } from '../helpers/fixtureModels';
 import { EngineError } from '../../extension/engineClient';
 import { DEFAULT_SCRIPT } from '../../engine/fixtures';
@@ -207,3 +208,24 @@ test('a request made while the host is being stopped waits for a fresh host inst
   assert.equal(r.done?.finishReason, 'eos');
   assert.ok(client.hostPid !== undefined && client.hostPid !== oldPid);
 });
+
+test('disposing the client while the host is starting leaves no process behind', { timeout: 60_000 }, async () => {
+  const before = childProcesses();
+  const client = clientFor(scripted);
+  const run = collect(client.generate(chat('x', 10))).catch((e: unknown) => e);
+  await client.dispose();
+  const outcome = await run;
+  assert.ok(outcome instanceof EngineError, `the request fails: ${String(outcome)}`);
+  await waitFor(() => childProcesses().every((pid) => before.includes(pid)), 5_000, 'the starting host to be gone');
+  assert.equal(client.hostPid, undefined);
+});
+
+/** Child processes of this test process (other than the `ps` that lists them). */
+function childProcesses(): number[] {
+  const out = execFileSync('ps', ['-o', 'pid=,comm=', '--ppid', String(process.pid)], { encoding: 'utf8' });
+  return out
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([pid, comm]) => pid && comm !== 'ps')
+    .map(([pid]) => Number(pid));
+}
