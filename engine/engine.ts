@@ -109,6 +109,15 @@ class GuardedModel implements ForwardModel {
     return run;
   }
 
+  forwardRows(tokens: readonly number[], cache: KvCache, keep: number): Promise<Float32Array[]> {
+    const run = this.inflight.then(() => {
+      if (this.closed) throw new Error('The engine was disposed.');
+      return this.runner.forwardRows(tokens, cache, keep);
+    });
+    this.inflight = run.catch(() => undefined);
+    return run;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     await this.inflight;

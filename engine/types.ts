@@ -91,6 +91,11 @@ export interface GenerationRequest {
   splitReasoning?: boolean;
   /** Keep generating past eos ids until another rule stops (benchmarks on random weights need exactly N tokens). */
   ignoreEos?: boolean;
+  /**
+   * Prompt-lookup speculative decoding: draft tokens that repeat the context, verified in one
+   * batched pass; the output is identical either way. Default: on for completion and explain.
+   */
+  promptLookup?: boolean;
 }
 
 export type FinishReason = 'eos' | 'stop' | 'length' | 'aborted' | 'time';
@@ -102,6 +107,8 @@ export interface GenerationStats {
   reusedTokens: number;
   generatedTokens: number;
   reasoningTokens: number;
+  /** Generated tokens that came from verified prompt-lookup drafts. */
+  draftTokensAccepted?: number;
   ttftMs: number;
   prefillTokPerS: number;
   decodeTokPerS: number;

@@ -35,7 +35,7 @@ async function runToEnd(engine: Engine, request: GenerationRequest): Promise<Don
 }
 
 function idsRequest(ids: number[], maxNewTokens: number, slot: string): GenerationRequest {
-  return { kind: 'completion', prompt: { type: 'ids', ids }, maxNewTokens, sampling: { greedy: true }, ignoreEos: true, slot, splitReasoning: false };
+  return { kind: 'completion', prompt: { type: 'ids', ids }, maxNewTokens, sampling: { greedy: true }, ignoreEos: true, slot, splitReasoning: false, promptLookup: false };
 }
 
 export function checkBenchOptions(o: EngineBenchOptions, contextLength: number): void {

@@ -9,6 +9,7 @@ import { createSampler } from './sampler';
 import { StoppingCriteria } from './stoppingCriteria';
 import { StopStringMatcher } from './stopStrings';
 import type { PrefixCache } from './prefixCache';
+import { PromptLookup } from './promptLookup';
 import { StreamingDecoder, type TokenByteSource } from '../text/streamingDecoder';
 import type { FinishReason, GenerationEvent, GenerationRequest, SamplingOptions } from '../types';
 
@@ -17,6 +18,8 @@ export interface ForwardModel {
   newCache(): KvCache;
   /** Runs `tokens` after the cache's positions, appends them to it, returns the last position's logits. */
   forward(tokens: readonly number[], cache: KvCache): Promise<Float32Array>;
+  /** Like forward(), returning the logits of the last `keep` positions (for verifying a speculative draft). */
+  forwardRows?(tokens: readonly number[], cache: KvCache, keep: number): Promise<Float32Array[]>;
 }
 
 /**
@@ -66,6 +69,24 @@ export class Generator {
       this.last = logits;
     }
     return logits as Float32Array;
+  }
+
+  /** True when the model can return several positions' logits from one pass (speculative verification). */
+  get canVerify(): boolean {
+    return this.model.forwardRows !== undefined;
+  }
+
+  /**
+   * Runs `ids` in one pass after the held tokens and returns the logits after each of the last
+   * `keep` of them, in order: row i follows ids[ids.length - keep + i].
+   */
+  async appendRows(ids: readonly number[], keep: number): Promise<Float32Array[]> {
+    this.checkAlive();
+    if (!this.model.forwardRows) throw new Error('This model cannot return logits for several positions.');
+    const rows = await this.model.forwardRows(ids, this.cache, keep);
+    this.held.push(...ids);
+    this.last = rows[rows.length - 1];
+    return rows;
   }
 
   /** One decode step: feeds the chosen token, returns the logits for the next one. */
@@ -244,6 +265,9 @@ export async function* generate(
   const splitter = split ? ReasoningSplitter.forTokenizer(ctx.tokenizer, { startInReasoning: promptOpensReasoning(prompt, ctx.tokenizer) }) : undefined;
   const budget = splitter && request.maxReasoningTokens !== undefined ? new ReasoningBudget(request.maxReasoningTokens, reasoningCloseIds(ctx.tokenizer)) : undefined;
   const text = new TextPipeline(ctx.tokenizer, request.stop, splitter);
+  // Drafts are verified against the model's own choice from the same logits and RNG state, so the
+  // output is the one plain decoding gives; only the number of forward passes changes.
+  const lookup = (request.promptLookup ?? request.kind !== 'chat') ? new PromptLookup() : undefined;
 
   // 2. Prefill what the slot's cache does not already hold. The slot stays pinned (not evicted, not
   // shared) until this generation ends, however it ends.
@@ -271,6 +295,9 @@ export async function* generate(
     let reasoningTokens = 0;
     let firstTokenAt: number | undefined;
     let logits = prepared?.logits;
+    /** Drafted tokens already run through the model, with the logits that follow each. */
+    let pending: { token: number; logits: Float32Array }[] = [];
+    let drafted = 0;
     while (prepared && logits && finish === undefined) {
       finish = stopping.beforeStep(generated.length);
       if (finish) break;
@@ -302,7 +329,28 @@ export async function* generate(
       // Do not pay for a forward pass whose logits nobody will read.
       finish ??= stopping.beforeStep(generated.length);
       if (finish) break;
-      logits = await prepared.generator.append(step);
+      const generator = prepared.generator;
+      if (pending.length > 0) {
+        if (step.length === 1 && step[0] === pending[0].token) {
+          // The model chose the drafted token: its successor's logits are already computed.
+          logits = pending.shift()!.logits;
+          if (pending.length === 0) lookup?.record(drafted, drafted);
+          continue;
+        }
+        lookup?.record(drafted, drafted - pending.length);
+        generator.rewindTo(generator.tokens.length - pending.length);
+        pending = [];
+      }
+      const room = Math.min(ctx.contextLength - generator.tokens.length - step.length, stopping.remaining(generated.length) - 1);
+      const draft = lookup && generator.canVerify && room > 0 ? lookup.propose([...generator.tokens, ...step], room) : [];
+      if (draft.length > 0) {
+        const rows = await generator.appendRows([...step, ...draft], draft.length + 1);
+        logits = rows[0];
+        pending = draft.map((token, i) => ({ token, logits: rows[i + 1] }));
+        drafted = draft.length;
+      } else {
+        logits = await generator.append(step);
+      }
       // session.run blocks this thread; let cancellation messages in between steps.
       await yieldToEventLoop();
     }
@@ -325,6 +373,7 @@ export async function* generate(
         reusedTokens: prepared?.reusedTokens ?? 0,
         generatedTokens: generated.length,
         reasoningTokens,
+        draftTokensAccepted: lookup?.accepted ?? 0,
         ttftMs: (firstTokenAt ?? end) - startedAt,
         prefillTokPerS: prepared ? prepared.prefilledTokens / Math.max(1e-3, (prefillEnd - startedAt) / 1000) : 0,
         decodeTokPerS: firstTokenAt !== undefined && decodeTokens > 0 ? decodeTokens / Math.max(1e-3, (end - firstTokenAt) / 1000) : 0,

@@ -50,6 +50,11 @@ export class StoppingCriteria {
     return undefined;
   }
 
+  /** Tokens that may still be produced after `generated` (ignoring time and abort). */
+  remaining(generated: number): number {
+    return Math.max(0, this.options.maxNewTokens - generated);
+  }
+
   /** Check a token just produced: an eos id ends generation (the eos token itself is not shown). */
   afterToken(id: number): FinishReason | undefined {
     return this.eos.has(id) ? 'eos' : undefined;
