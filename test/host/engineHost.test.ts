@@ -229,3 +229,13 @@ function childProcesses(): number[] {
     .filter(([pid, comm]) => pid && comm !== 'ps')
     .map(([pid]) => Number(pid));
 }
+
+test('a malformed request is refused with bad_request naming the field, and the host carries on', { timeout: 60_000 }, async () => {
+  const client = track(clientFor(scripted));
+  await assert.rejects(
+    collect(client.generate({ ...chat('x', 10), maxNewTokens: 0 })),
+    (e: unknown) => e instanceof EngineError && e.code === 'bad_request' && /request\.maxNewTokens/.test(e.message),
+  );
+  const r = await collect(client.generate(chat('x', 1000)));
+  assert.equal(r.done?.finishReason, 'eos');
+});
