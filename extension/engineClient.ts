@@ -5,7 +5,7 @@
 // editor's CancellationToken is accepted through its structural shape.
 import type { GenerationEvent, GenerationRequest, LoadOptions, ModelInfo } from '../engine/types';
 import type { HostErrorCode, HostMessage, HostRequest, HostStatus } from '../engine/host/protocol';
-import { decideRestart, defaultRestartPolicy, type RestartPolicy } from './backoff';
+import { decideRestart, defaultRestartPolicy, recentCrashes, type RestartPolicy } from './backoff';
 import { EngineHostProcess, type HostExit } from './engineHostProcess';
 import type { Logger } from './logger';
 import { AsyncQueue } from './util/asyncQueue';
@@ -348,10 +348,11 @@ export class EngineClient implements Disposable {
   /** Counts a crash, then restarts after a backoff delay or gives up and says so. */
   private recordCrash(reason: string): void {
     const now = Date.now();
-    this.crashTimes.push(now);
-    const decision = decideRestart(this.crashTimes, now, this.options.restartPolicy ?? defaultRestartPolicy);
+    const policy = this.options.restartPolicy ?? defaultRestartPolicy;
+    this.crashTimes = [...recentCrashes(this.crashTimes, now, policy), now];
+    const decision = decideRestart(this.crashTimes, now, policy);
     if (!decision.restart) {
-      this.gaveUp = `the engine host crashed ${this.crashTimes.length} times; last: ${reason}`;
+      this.gaveUp = `the engine host crashed ${this.crashTimes.length} times in ${Math.round(policy.windowMs / 1000)} s; last: ${reason}`;
       this.setState({ kind: 'unavailable', reason: this.gaveUp });
       return;
     }
