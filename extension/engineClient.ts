@@ -15,6 +15,8 @@ export class EngineError extends Error {
   constructor(
     readonly code: HostErrorCode,
     message: string,
+    /** The engine's finer code, e.g. the ModelLoadError code of a `load_failed` (`corrupt-file`, …). */
+    readonly detail?: string,
   ) {
     super(message);
     this.name = 'EngineError';
@@ -378,7 +380,7 @@ export class EngineClient implements Disposable {
     if (pending.type === 'call') {
       this.pending.delete(message.id);
       if (message.type === 'result') pending.resolve(message.result);
-      else if (message.type === 'error') pending.reject(new EngineError(message.error.code, message.error.message));
+      else if (message.type === 'error') pending.reject(new EngineError(message.error.code, message.error.message, message.error.detail));
       return;
     }
     if (message.type === 'event') {
@@ -395,7 +397,7 @@ export class EngineClient implements Disposable {
       const { code, message: text } = message.error;
       // The caller asked for the stop: end quietly instead of throwing at it.
       if (pending.cancelRequested && code === 'cancelled') pending.queue.end();
-      else pending.queue.fail(new EngineError(code, text));
+      else pending.queue.fail(new EngineError(code, text, message.error.detail));
       this.afterStream();
     }
   }

@@ -45,7 +45,8 @@ export function decodeHostMessage(raw: unknown): DecodedHostMessage {
       return { ok: true, message: raw as HostMessage };
     case 'error': {
       const error = raw.error;
-      if (!Number.isInteger(raw.id) || !isRecord(error) || typeof error.code !== 'string' || typeof error.message !== 'string') {
+      const badDetail = isRecord(error) && error.detail !== undefined && typeof error.detail !== 'string';
+      if (!Number.isInteger(raw.id) || !isRecord(error) || typeof error.code !== 'string' || typeof error.message !== 'string' || badDetail) {
         return { ok: false, reason: 'malformed error' };
       }
       return { ok: true, message: raw as HostMessage };

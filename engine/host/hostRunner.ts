@@ -48,6 +48,12 @@ function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+/** The engine's own error code (ModelLoadError and the like), when the error carries one. */
+function errorDetail(e: unknown): string | undefined {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
 /** Lets pending IPC messages (a cancel, a newer completion) in between two model steps. */
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
@@ -102,7 +108,7 @@ export class HostRunner {
             this.reply(message.id, this.engine.info);
           } catch (e) {
             this.modelState = 'unloaded';
-            this.fail(message.id, 'load_failed', errorMessage(e));
+            this.fail(message.id, 'load_failed', errorMessage(e), errorDetail(e));
           } finally {
             this.loadsInFlight--;
           }
@@ -341,9 +347,9 @@ export class HostRunner {
     this.send({ type: 'result', id, result });
   }
 
-  private fail(id: number, code: HostErrorCode, message: string): void {
+  private fail(id: number, code: HostErrorCode, message: string, detail?: string): void {
     this.flush(id);
-    const error: HostError = { code, message };
+    const error: HostError = detail === undefined ? { code, message } : { code, message, detail };
     this.send({ type: 'error', id, error });
   }
 

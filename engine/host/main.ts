@@ -1,5 +1,6 @@
 // Engine host entry point (bundled to dist/engineHost.js), forked by the extension. It owns the one
 // ORT session: model steps block this process's thread, never the editor's.
+import { assertModelFolderVerified } from '../download/checkModelFolder';
 import { Engine } from '../engine';
 import { decodeHostRequest } from './decodeRequest';
 import { HostRunner } from './hostRunner';
@@ -16,7 +17,12 @@ if (!process.send) {
 }
 
 const runner = new HostRunner({
-  loadEngine: (options) => Engine.load(options),
+  loadEngine: async (options) => {
+    // A downloaded folder is checked against its manifest (hashes cached by size and mtime) so a
+    // damaged file is reported as such, with a code the extension turns into a re-download offer.
+    await assertModelFolderVerified(options.modelPath);
+    return Engine.load(options);
+  },
   send,
   onShutdown: () => process.exit(0),
 });

@@ -33,6 +33,11 @@ export type HostErrorCode =
 export interface HostError {
   code: HostErrorCode;
   message: string;
+  /**
+   * The engine's finer code, when it has one: for `load_failed`, the ModelLoadError code
+   * (`incomplete-download`, `corrupt-file`, `not-a-model`, …) that decides whether to offer a re-download.
+   */
+  detail?: string;
 }
 
 export type HostModelState = 'unloaded' | 'loading' | 'ready';

@@ -159,7 +159,10 @@ test('idle unload stops the host after the idle time; the next request loads the
 
 test('a model folder that does not exist fails the request with load_failed, and the host keeps running', { timeout: 60_000 }, async () => {
   const client = track(clientFor('/nonexistent/model'));
-  await assert.rejects(collect(client.generate(chat('x', 10))), (e: unknown) => e instanceof EngineError && e.code === 'load_failed');
+  await assert.rejects(
+    collect(client.generate(chat('x', 10))),
+    (e: unknown) => e instanceof EngineError && e.code === 'load_failed' && e.detail === 'not-found' && e.message.includes('/nonexistent/model'),
+  );
   assert.equal(client.state.kind, 'error');
   assert.ok(client.hostPid, 'a bad folder is not a crash');
 });

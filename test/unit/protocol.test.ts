@@ -72,6 +72,7 @@ test('host messages round-trip through the wire encoding and pass the client che
     { type: 'result', id: 12, result: { pid: 42, modelState: 'ready', rssBytes: 1024, queued: 0, active: 1 } },
     { type: 'result', id: 11, result: null },
     { type: 'error', id: 7, error: { code: 'busy', message: 'queue full' } },
+    { type: 'error', id: 3, error: { code: 'load_failed', message: 'onnx/model.onnx does not match its sha256', detail: 'corrupt-file' } },
     { type: 'alive', busy: true },
   ];
   for (const message of messages) assert.deepEqual(decodeHostMessage(overTheWire(message)), { ok: true, message });
@@ -85,6 +86,7 @@ test('the client refuses host messages of another protocol version or shape', ()
     { type: 'event', id: 1, event: { type: 'progress' } },
     { type: 'event', event: { type: 'delta', channel: 'answer', text: 'x', tokenIds: [] } },
     { type: 'error', id: 1, error: { code: 'busy' } },
+    { type: 'error', id: 1, error: { code: 'load_failed', message: 'x', detail: 42 } },
     { type: 'result' },
     { type: 'gossip' },
   ];

@@ -66,7 +66,7 @@ function setup(maxQueued = 8, coalesceMs = 0) {
   const waiters: Array<() => void> = [];
   const runner = new HostRunner({
     loadEngine: async (o) => {
-      if (o.modelPath === '/missing') throw new Error('no such folder');
+      if (o.modelPath === '/missing') throw Object.assign(new Error('no such folder'), { code: 'not-found' });
       return engine;
     },
     send: (m) => {
@@ -113,7 +113,7 @@ test('a failed load answers load_failed and leaves the host usable', async () =>
   const t = setup();
   t.runner.handle({ type: 'load', id: 1, options: { modelPath: '/missing' } });
   await t.until(() => t.ended(1));
-  assert.deepEqual(t.errorOf(1), { code: 'load_failed', message: 'no such folder' });
+  assert.deepEqual(t.errorOf(1), { code: 'load_failed', message: 'no such folder', detail: 'not-found' });
   assert.equal(t.runner.status().modelState, 'unloaded');
 });
 
