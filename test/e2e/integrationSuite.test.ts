@@ -29,7 +29,9 @@ async function runSuite(name: string, runner: string, workspaceTrust: boolean): 
       else process.env.R1_LOCAL_TEST_MODEL = previousModel;
     });
     const report = run.output.join('\n');
-    console.log(report.split('\n').filter((line) => /✔|passing|failing|pending|\d+\) |Error/.test(line)).join('\n'));
+    // Mocha's summary, without the workbench's own log lines.
+    const mochaLines = report.split('\n').map((line) => line.replace(/^(INFO|ERR) /, '')).filter((line) => /^\s+(✔|\d+\) |\d+ (passing|failing|pending))/.test(line));
+    console.log(mochaLines.join('\n'));
     assert.equal(run.exitCode, 0, `integration suite "${name}" failed (exit ${run.exitCode}).\nscreenshot: ${run.screenshot}\ncode-server log: ${run.logFile}\n${report}`);
   } finally {
     workspace.dispose();

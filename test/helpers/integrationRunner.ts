@@ -61,7 +61,8 @@ async function formatConsole(message: ConsoleMessage): Promise<string> {
       }),
     );
   }
-  return parts.join(' ').trim();
+  // Mocha colours its marks even when asked not to; the log is plain text.
+  return parts.join(' ').replace(/\u001b\[[0-9;]*m/g, '').trim();
 }
 
 export async function runIntegrationSuite(options: IntegrationRunOptions): Promise<IntegrationRun> {
