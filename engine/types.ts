@@ -37,8 +37,8 @@ export interface ModelInfo {
   fimTokens?: { prefix: string; suffix: string; middle: string };
   /** What the load-time graph rewrite changed; absent when the engine ran the graph as exported. */
   graphRewrite?: {
-    /** 'rows': the KV past is fed as zero-copy views and only new rows come back. */
-    kvOrder: 'heads' | 'rows';
+    /** 'rows'/'capacity': the KV past is fed as zero-copy views and only new rows come back. */
+    kvOrder: 'heads' | 'rows' | 'capacity';
     lastLogitsOnly: boolean;
     /** MatMulNBits nodes raised to accuracy_level 4. */
     accuracyLevelRaised: number;

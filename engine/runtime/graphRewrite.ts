@@ -13,13 +13,22 @@
 // present (Concat in Optimum exports, GroupQueryAttention in genai exports, anything else): only
 // when the present is a Concat of the past and the new rows are those rows taken directly.
 import { onnx } from 'onnx-proto';
+import { findGqaNodes, gqaRewriteBlocker, replaceGqaNodes } from './gqaRewrite';
 
 export const LOGITS_TO_KEEP = 'logits_to_keep';
+
+/**
+ * How the engine feeds the past and reads the present:
+ *   heads:    as exported, [1, kvHeads, T, d] in, past + new rows out;
+ *   rows:     [1, T, kvHeads, d] prefix view in, new rows [1, s, kvHeads, d] out;
+ *   capacity: the whole [1, kvHeads, C, d] buffer in (first T valid), new rows [1, kvHeads, s, d] out.
+ */
+export type KvOrder = 'heads' | 'rows' | 'capacity';
 
 /** What the rewritten graph expects from the engine. */
 export interface GraphFeatures {
   /** 'rows': past inputs are [1, T, kvHeads, headDim] and present outputs hold only the new rows. */
-  kvOrder: 'heads' | 'rows';
+  kvOrder: KvOrder;
   /** Name of the int64 [1] input saying how many trailing positions get logits, when there is one. */
   logitsToKeepInput?: string;
   /** MatMulNBits nodes whose accuracy_level was raised to 4. */
@@ -40,7 +49,7 @@ const PREFIX = 'r1_rewrite';
 type Graph = onnx.IGraphProto;
 type Node = onnx.INodeProto;
 
-class GraphEditor {
+export class GraphEditor {
   private counter = 0;
   constructor(readonly graph: Graph) {
     graph.node ??= [];
@@ -59,8 +68,14 @@ class GraphEditor {
     return name;
   }
 
-  node(opType: string, inputs: string[], output: string, attribute: onnx.IAttributeProto[] = []): Node {
-    return { opType, domain: '', input: inputs, output: [output], name: output, attribute };
+  node(opType: string, inputs: string[], output: string, attribute: onnx.IAttributeProto[] = [], domain = ''): Node {
+    return { opType, domain, input: inputs, output: [output], name: output, attribute };
+  }
+
+  floatConstant(label: string, values: number[], dims: number[] = [values.length]): string {
+    const name = this.fresh(label);
+    this.graph.initializer!.push({ name, dataType: onnx.TensorProto.DataType.FLOAT, dims, floatData: values });
+    return name;
   }
 
   producerIndex(name: string): number {
@@ -81,14 +96,14 @@ class GraphEditor {
   }
 }
 
-function intsAttr(name: string, ints: number[]): onnx.IAttributeProto {
+export function intsAttr(name: string, ints: number[]): onnx.IAttributeProto {
   return { name, type: onnx.AttributeProto.AttributeType.INTS, ints };
 }
 
 const TO_ROWS = [0, 2, 1, 3];
 
 /** Renames every use of `from` to `to` in node inputs, subgraphs included (they may read outer values). */
-function renameUses(graph: Graph, from: string, to: string): void {
+export function renameUses(graph: Graph, from: string, to: string): void {
   for (const n of graph.node ?? []) {
     n.input = (n.input ?? []).map((x) => (x === from ? to : x));
     for (const a of n.attribute ?? []) {
@@ -105,6 +120,11 @@ function swapDeclaredShape(info: onnx.IValueInfoProto, sequenceName: string): vo
   const heads = dims[1];
   dims[1] = { dimParam: sequenceName };
   dims[2] = heads;
+}
+
+function renameDim(info: onnx.IValueInfoProto, index: number, name: string): void {
+  const dims = info.type?.tensorType?.shape?.dim;
+  if (dims && dims.length > index) dims[index] = { dimParam: name };
 }
 
 function defaultOpset(model: onnx.IModelProto): number {
@@ -252,6 +272,17 @@ export function rewriteDecoderGraph(model: onnx.IModelProto): GraphFeatures {
     skipped.push('past/present pairs incomplete: KV layout left as exported');
     return { kvOrder: 'heads', logitsToKeepInput: hasKeep ? LOGITS_TO_KEEP : undefined, accuracyLevelRaised, skipped };
   }
+  const headDim = Number(graph.input!.find((i) => i.name === pairs[0][0])?.type?.tensorType?.shape?.dim?.[3]?.dimValue ?? 0) || undefined;
+  const blocker = gqaRewriteBlocker(graph, headDim);
+  if (!blocker && headDim) {
+    replaceGqaNodes(ed, headDim);
+    for (const [past, present] of pairs) {
+      renameDim(graph.input!.find((i) => i.name === past)!, 2, 'capacity');
+      renameDim(graph.output!.find((o) => o.name === present)!, 2, 'sequence_length');
+    }
+    return { kvOrder: 'capacity', logitsToKeepInput: hasKeep ? LOGITS_TO_KEEP : undefined, accuracyLevelRaised, skipped };
+  }
+  if (findGqaNodes(graph).length > 0) skipped.push(`GroupQueryAttention kept (${blocker}): past fed through a transpose`);
   for (const [past, present] of pairs) {
     const why = rewriteLayerKv(ed, past, present);
     if (why) throw new Error(`KV rewrite failed half-way: ${why}`);

@@ -9,8 +9,12 @@
 // 'heads' (graphs as exported): [1, kvHeads, T, headDim]. onnxruntime-node copies every output
 //   into a fresh JS buffer on each run, so present.* already hold past + new rows and appending
 //   means adopting them; truncating copies head by head (a prefix is not contiguous).
+// 'capacity' (GroupQueryAttention replaced at load, see gqaRewrite.ts): one [kvHeads, C, headDim]
+//   buffer per layer, fed whole (zero-copy; the graph masks positions >= T itself); the run outputs
+//   the new rows [1, kvHeads, s, headDim], written here at T in each head. C grows in steps of 256.
 import * as ort from 'onnxruntime-node';
 import type { KvDtype, KvNames } from '../model/ioSignature';
+import type { KvOrder } from './graphRewrite';
 
 export interface KvLayout {
   names: readonly KvNames[];
@@ -18,7 +22,7 @@ export interface KvLayout {
   kvHeads: number;
   headDim: number;
   /** Default 'heads' (the exported layout). */
-  order?: 'heads' | 'rows';
+  order?: KvOrder;
 }
 
 /** float16 arrives as Uint16Array (or Float16Array on runtimes that have it); both copy alike. */
@@ -31,6 +35,8 @@ interface LayerPast {
 
 /** First capacity of a rows buffer, in positions; it doubles when full. */
 const INITIAL_ROWS = 256;
+/** 'capacity' buffers grow by whole steps: the graph reads all C positions, so C stays close to T. */
+const CAPACITY_STEP = 256;
 
 function newArray(dtype: KvDtype, length: number): KvArray {
   return dtype === 'float32' ? new Float32Array(length) : new Uint16Array(length);
@@ -46,7 +52,7 @@ export class KvCache {
   private tokens = 0;
   /** Positions the rows buffers can hold ('rows' order). */
   private capacity = 0;
-  private readonly order: 'heads' | 'rows';
+  private readonly order: KvOrder;
   private readonly rowSize: number;
 
   constructor(private readonly layout: KvLayout) {
@@ -65,9 +71,19 @@ export class KvCache {
     return this.layers.reduce((n, l) => n + l.key.byteLength + l.value.byteLength, 0);
   }
 
-  /** The past_key_values.* feeds for the next run. Zero-copy views of what is held. */
-  feeds(): Record<string, ort.Tensor> {
+  /** The past_key_values.* feeds for a run of `upcoming` new tokens. Zero-copy views of what is held. */
+  feeds(upcoming = 0): Record<string, ort.Tensor> {
     const { kvHeads, headDim, dtype } = this.layout;
+    if (this.order === 'capacity') {
+      this.reserveCapacity(this.tokens + Math.max(1, upcoming));
+      const whole = [1, kvHeads, this.capacity, headDim];
+      const out: Record<string, ort.Tensor> = {};
+      this.layout.names.forEach((n, i) => {
+        out[n.pastKey] = new ort.Tensor(dtype, this.layers[i].key, whole);
+        out[n.pastValue] = new ort.Tensor(dtype, this.layers[i].value, whole);
+      });
+      return out;
+    }
     const rows = this.order === 'rows';
     const dims = rows ? [1, this.tokens, kvHeads, headDim] : [1, kvHeads, this.tokens, headDim];
     const used = this.tokens * this.rowSize;
@@ -86,6 +102,10 @@ export class KvCache {
       this.appendRows(outputs, newTokens);
       return;
     }
+    if (this.order === 'capacity') {
+      this.appendCapacity(outputs, newTokens);
+      return;
+    }
     const expected = this.tokens + newTokens;
     this.layers = this.layout.names.map((n) => ({
       key: this.take(outputs, n.presentKey, [1, this.layout.kvHeads, expected, this.layout.headDim]),
@@ -100,8 +120,8 @@ export class KvCache {
       throw new RangeError(`Cannot truncate a KV cache of ${this.tokens} positions to ${length}.`);
     }
     if (length === this.tokens) return;
-    if (this.order === 'rows') {
-      // A prefix is contiguous: the tail is simply overwritten by the next append.
+    if (this.order !== 'heads') {
+      // A prefix is contiguous per head (capacity) or overall (rows): the tail is overwritten by the next append.
       this.tokens = length;
       return;
     }
@@ -142,6 +162,37 @@ export class KvCache {
       this.layers[i].value.set(rows.value, at);
     });
     this.tokens += newTokens;
+  }
+
+  private appendCapacity(outputs: ort.InferenceSession.ReturnType, newTokens: number): void {
+    const { kvHeads, headDim, names } = this.layout;
+    const shape = [1, kvHeads, newTokens, headDim];
+    const incoming = names.map((n) => ({ key: this.take(outputs, n.presentKey, shape), value: this.take(outputs, n.presentValue, shape) }));
+    this.reserveCapacity(this.tokens + newTokens);
+    const run = newTokens * headDim;
+    incoming.forEach((rows, i) => {
+      for (let h = 0; h < kvHeads; h++) {
+        const at = (h * this.capacity + this.tokens) * headDim;
+        this.layers[i].key.set(rows.key.subarray(h * run, (h + 1) * run), at);
+        this.layers[i].value.set(rows.value.subarray(h * run, (h + 1) * run), at);
+      }
+    });
+    this.tokens += newTokens;
+  }
+
+  /** Grows the capacity buffers to hold `positions` (whole steps), keeping each head's rows. */
+  private reserveCapacity(positions: number): void {
+    if (positions <= this.capacity) return;
+    const next = Math.ceil(positions / CAPACITY_STEP) * CAPACITY_STEP;
+    const { kvHeads, headDim } = this.layout;
+    const keep = this.tokens * headDim;
+    const grow = (src: KvArray): KvArray => {
+      const dst = newArray(this.layout.dtype, kvHeads * next * headDim);
+      for (let h = 0; h < kvHeads && keep > 0; h++) dst.set(src.subarray(h * this.capacity * headDim, h * this.capacity * headDim + keep), h * next * headDim);
+      return dst;
+    };
+    this.layers = this.layers.map((l) => ({ key: grow(l.key), value: grow(l.value) }));
+    this.capacity = next;
   }
 
   /** Grows the rows buffers (doubling) so they hold `positions`; keeps what is held. */

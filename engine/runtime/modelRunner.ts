@@ -66,7 +66,7 @@ export class ModelRunner {
     const feeds: Record<string, ort.Tensor> = {
       input_ids: intTensor(this.io.idDtype, tokens, [1, n]),
       attention_mask: onesTensor(this.io.maskDtype, past + n),
-      ...cache.feeds(),
+      ...cache.feeds(n),
     };
     if (this.io.positionDtype) {
       feeds.position_ids = intTensor(this.io.positionDtype, Array.from({ length: n }, (_, i) => past + i), [1, n]);

@@ -10,7 +10,7 @@ import { onnx } from 'onnx-proto';
 import { AS_EXPORTED, rewriteDecoderGraph, type GraphFeatures } from './graphRewrite';
 
 /** Bump when the rewrite changes, so graphs cached by an older version are rebuilt. */
-const REWRITE_VERSION = 1;
+const REWRITE_VERSION = 2;
 const MARK = '.r1-rewrite-';
 
 export interface PreparedGraph {
@@ -29,7 +29,7 @@ function cachedNames(onnxPath: string, key: string): { graph: string; sidecar: s
 async function readSidecar(path: string): Promise<GraphFeatures | undefined> {
   try {
     const parsed = JSON.parse(await readFile(path, 'utf8')) as GraphFeatures & { version?: number };
-    return parsed.version === REWRITE_VERSION && (parsed.kvOrder === 'rows' || parsed.kvOrder === 'heads') ? parsed : undefined;
+    return parsed.version === REWRITE_VERSION && ['heads', 'rows', 'capacity'].includes(parsed.kvOrder) ? parsed : undefined;
   } catch {
     return undefined;
   }

@@ -29,7 +29,7 @@ for (const [style, quant] of cases) {
     const rewritten = await Engine.load({ modelPath: model.dir, threads: 1 });
     const exported = await Engine.load({ modelPath: model.dir, threads: 1, rewriteGraph: false });
     try {
-      assert.equal(rewritten.info.graphRewrite?.kvOrder, 'rows');
+      assert.equal(rewritten.info.graphRewrite?.kvOrder, style === 'genai' ? 'capacity' : 'rows');
       assert.equal(rewritten.info.graphRewrite?.lastLogitsOnly, true);
       assert.equal(exported.info.graphRewrite?.kvOrder, 'heads');
       const prompt = 'def add(a, b):\n    return a + b\n\nprint(add(';
@@ -55,4 +55,24 @@ test('the rewritten graph is written once next to the model and reused', async (
   assert.equal(again.reused, true);
   assert.ok(existsSync(again.onnxPath));
   assert.notEqual(again.onnxPath, `${model.dir}/${first.info.onnxFile}`);
+});
+
+test('long prompts grow the KV buffers mid-prefill without changing the output (tiny genai and optimum, 600 tokens in chunks of 100)', async () => {
+  for (const style of ['genai', 'optimum'] as const) {
+    const model = await fixtureModel('tiny', style, 'fp32');
+    const rewritten = await Engine.load({ modelPath: model.dir, threads: 1, prefillChunkTokens: 100 });
+    const exported = await Engine.load({ modelPath: model.dir, threads: 1, rewriteGraph: false, prefillChunkTokens: 100 });
+    try {
+      const ids = Array.from({ length: 600 }, (_, i) => 3 + ((i * 37) % (model.tokenizerVocabSize - 20)));
+      const request: GenerationRequest = { kind: 'completion', prompt: { type: 'ids', ids }, maxNewTokens: 12, sampling: { greedy: true }, ignoreEos: true, splitReasoning: false, promptLookup: false };
+      const tokens = async (engine: Engine) => {
+        for await (const e of engine.generate(request)) if (e.type === 'done') return e.tokenIds;
+        throw new Error('no result');
+      };
+      assert.deepEqual(await tokens(rewritten), await tokens(exported), style);
+    } finally {
+      await rewritten.dispose();
+      await exported.dispose();
+    }
+  }
 });
