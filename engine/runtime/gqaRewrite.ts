@@ -11,7 +11,7 @@
 // Supported: rotary non-interleaved or none, default softcap/local window/smooth softmax, separate
 // q/k/v inputs. Anything else leaves the graph to the generic rewrite.
 import { onnx } from 'onnx-proto';
-import { GraphEditor, intsAttr } from './graphRewrite';
+import { intsAttr, type GraphEditor } from './graphRewrite';
 
 type Node = onnx.INodeProto;
 
