@@ -88,8 +88,10 @@ export function replaceGqaNodes(ed: GraphEditor, headDim: number): void {
     return out;
   };
   const seq = op('Slice', [op('Shape', ['input_ids'], 'ids_shape'), c('one', [1]), c('two', [2]), c('axis0', [0])], 'seq');
-  const total = op('Slice', [op('Shape', ['attention_mask'], 'mask_shape'), c('one', [1]), c('two', [2]), c('axis0', [0])], 'total');
-  const past = op('Sub', [total, seq], 'past_len');
+  // attention_mask is ones over the T held positions, zeros over unused capacity, ones over the s new tokens.
+  const maskSum = op('ReduceSum', ['attention_mask', c('axis1', [1])], 'mask_sum', [{ name: 'keepdims', type: onnx.AttributeProto.AttributeType.INT, i: 0 }]);
+  const past = op('Sub', [maskSum, seq], 'past_len');
+  const total = op('Add', [past, seq], 'total');
   const pastScalar = op('Squeeze', [past, c('axis0', [0])], 'past_scalar');
   const totalScalar = op('Squeeze', [total, c('axis0', [0])], 'total_scalar');
   const seqScalar = op('Squeeze', [seq, c('axis0', [0])], 'seq_scalar');
@@ -158,10 +160,10 @@ export function replaceGqaNodes(ed: GraphEditor, headDim: number): void {
     const qg = lop('Reshape', [q, c('q_groups', [0, kvHeads, -1, headDim])], 'q_groups');
     const fused = (a: string, b: string, label: string) =>
       lop('FusedMatMul', [a, b], label, [{ name: 'transB', type: onnx.AttributeProto.AttributeType.INT, i: 1 }, { name: 'alpha', type: onnx.AttributeProto.AttributeType.FLOAT, f: scale }], 'com.microsoft');
-    // Past scores over the whole capacity, positions >= T masked: [1, kvHeads, g*s, C].
+    // Past scores over the whole capacity, unused slots masked: [1, kvHeads, g*s, C].
     const capacity = lop('Slice', [lop('Shape', [pastKey], 'cap_shape'), c('two', [2]), c('three', [3]), c('axis0', [0])], 'capacity');
-    const capIdx = lop('Range', [zeroI, lop('Squeeze', [capacity, c('axis0', [0])], 'cap_scalar'), oneI], 'cap_idx');
-    const capBias = lop('Where', [lop('Less', [capIdx, past], 'cap_valid'), zero, lowest], 'cap_bias');
+    const capMask = lop('Slice', ['attention_mask', c('zero', [0]), capacity, c('axis1', [1])], 'cap_mask');
+    const capBias = lop('Where', [lop('Cast', [capMask], 'cap_valid', [{ name: 'to', type: onnx.AttributeProto.AttributeType.INT, i: onnx.TensorProto.DataType.BOOL }]), zero, lowest], 'cap_bias');
     const pastScores = lop('Add', [fused(qg, pastKey, 'past_scores_raw'), capBias], 'past_scores');
     // New-token scores under the causal mask: [1, kvHeads, g, s, s] → [1, kvHeads, g*s, s].
     const newRaw = fused(qg, kNew, 'new_scores_raw');

@@ -237,6 +237,37 @@ function rewriteLayerKv(ed: GraphEditor, pastName: string, presentName: string):
   return undefined;
 }
 
+/**
+ * Standard attention (Optimum exports): each past is read only by the Concat that makes its present,
+ * and positions come from position_ids, so the past can be a whole capacity buffer whose unused
+ * slots attention_mask zeros out, exactly like padding. Returns why not, or undefined.
+ */
+function capacityBlocker(ed: GraphEditor, pairs: readonly (readonly [string, string])[]): string | undefined {
+  if (!ed.graph.input!.some((i) => i.name === 'position_ids')) return 'no position_ids input';
+  for (const [past, present] of pairs) {
+    const readers = ed.consumers(past);
+    const concat = readers[0];
+    if (readers.length !== 1 || concat.opType !== 'Concat' || concat.input!.length !== 2 || concat.input![0] !== past) return `${past} is not only concatenated`;
+    const axis = Number((concat.attribute ?? []).find((a) => a.name === 'axis')?.i ?? NaN);
+    if (axis !== 2 && axis !== -2) return `${past} is concatenated along axis ${axis}`;
+    if (!(concat.output ?? []).includes(present)) return `${present} is not that concatenation`;
+  }
+  return undefined;
+}
+
+/** The present becomes the Concat's second input (the new rows); the concatenation stays internal. */
+function rewriteLayerCapacity(ed: GraphEditor, past: string, present: string): void {
+  const g = ed.graph;
+  const idx = ed.producerIndex(present);
+  const concat = g.node![idx];
+  const full = `${PREFIX}/${present}/full`;
+  concat.output = concat.output!.map((o) => (o === present ? full : o));
+  renameUses(g, present, full);
+  ed.insertAt(idx + 1, [ed.node('Identity', [concat.input![1]], present)]);
+  renameDim(g.input!.find((i) => i.name === past)!, 2, 'capacity');
+  renameDim(g.output!.find((o) => o.name === present)!, 2, 'sequence_length');
+}
+
 /** True when `value` is `source` itself or a Cast of it (the float16 export casts the past). */
 function derivesOnlyFrom(ed: GraphEditor, value: string, source: string): boolean {
   if (value === source) return true;
@@ -283,6 +314,12 @@ export function rewriteDecoderGraph(model: onnx.IModelProto): GraphFeatures {
     return { kvOrder: 'capacity', logitsToKeepInput: hasKeep ? LOGITS_TO_KEEP : undefined, accuracyLevelRaised, skipped };
   }
   if (findGqaNodes(graph).length > 0) skipped.push(`GroupQueryAttention kept (${blocker}): past fed through a transpose`);
+  const notCapacity = capacityBlocker(ed, pairs);
+  if (!notCapacity) {
+    for (const [past, present] of pairs) rewriteLayerCapacity(ed, past, present);
+    return { kvOrder: 'capacity', logitsToKeepInput: hasKeep ? LOGITS_TO_KEEP : undefined, accuracyLevelRaised, skipped };
+  }
+  skipped.push(`past fed as rows through a transpose (${notCapacity})`);
   for (const [past, present] of pairs) {
     const why = rewriteLayerKv(ed, past, present);
     if (why) throw new Error(`KV rewrite failed half-way: ${why}`);

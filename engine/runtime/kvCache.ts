@@ -9,9 +9,10 @@
 // 'heads' (graphs as exported): [1, kvHeads, T, headDim]. onnxruntime-node copies every output
 //   into a fresh JS buffer on each run, so present.* already hold past + new rows and appending
 //   means adopting them; truncating copies head by head (a prefix is not contiguous).
-// 'capacity' (GroupQueryAttention replaced at load, see gqaRewrite.ts): one [kvHeads, C, headDim]
-//   buffer per layer, fed whole (zero-copy; the graph masks positions >= T itself); the run outputs
-//   the new rows [1, kvHeads, s, headDim], written here at T in each head. C grows in steps of 256.
+// 'capacity' (standard attention and replaced GroupQueryAttention, see graphRewrite.ts): one
+//   [kvHeads, C, headDim] buffer per layer, fed whole (zero-copy) with attention_mask zeros over
+//   positions T..C-1, as for padding; the run outputs the new rows [1, kvHeads, s, headDim],
+//   written here at T in each head. C grows in steps of 256.
 import * as ort from 'onnxruntime-node';
 import type { KvDtype, KvNames } from '../model/ioSignature';
 import type { KvOrder } from './graphRewrite';
@@ -64,6 +65,11 @@ export class KvCache {
   /** Number of positions held. */
   get length(): number {
     return this.tokens;
+  }
+
+  /** Positions the last feeds() span: the capacity for 'capacity' (only the first `length` hold tokens), else `length`. */
+  get fedLength(): number {
+    return this.order === 'capacity' ? this.capacity : this.tokens;
   }
 
   /** Bytes held by the past, all layers (for 'rows': the buffers' capacity). */

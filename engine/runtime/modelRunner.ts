@@ -21,10 +21,14 @@ function intTensor(dtype: IdDtype, values: ArrayLike<number>, dims: number[]): o
   return new ort.Tensor('int64', data, dims);
 }
 
-/** The attention mask of a single unpadded sequence: all ones, as long as past + new tokens. */
-function onesTensor(dtype: IdDtype, length: number): ort.Tensor {
-  if (dtype === 'int32') return new ort.Tensor('int32', new Int32Array(length).fill(1), [1, length]);
-  return new ort.Tensor('int64', new BigInt64Array(length).fill(1n), [1, length]);
+/**
+ * The attention mask: ones over the fed past and the new tokens, zeros over past slots that hold
+ * no token (the unused capacity of a 'capacity' cache, which the model must not attend to).
+ */
+function maskTensor(dtype: IdDtype, pastSlots: number, validPast: number, n: number): ort.Tensor {
+  const length = pastSlots + n;
+  if (dtype === 'int32') return new ort.Tensor('int32', new Int32Array(length).fill(1).fill(0, validPast, pastSlots), [1, length]);
+  return new ort.Tensor('int64', new BigInt64Array(length).fill(1n).fill(0n, validPast, pastSlots), [1, length]);
 }
 
 export class ModelRunner {
@@ -63,10 +67,11 @@ export class ModelRunner {
     for (const t of tokens) {
       if (!Number.isInteger(t) || t < 0 || t >= this.dims.vocabSize) throw new RangeError(`Token id ${t} is outside the vocabulary (0..${this.dims.vocabSize - 1}).`);
     }
+    const pastFeeds = cache.feeds(n);
     const feeds: Record<string, ort.Tensor> = {
       input_ids: intTensor(this.io.idDtype, tokens, [1, n]),
-      attention_mask: onesTensor(this.io.maskDtype, past + n),
-      ...cache.feeds(n),
+      attention_mask: maskTensor(this.io.maskDtype, cache.fedLength, past, n),
+      ...pastFeeds,
     };
     if (this.io.positionDtype) {
       feeds.position_ids = intTensor(this.io.positionDtype, Array.from({ length: n }, (_, i) => past + i), [1, n]);

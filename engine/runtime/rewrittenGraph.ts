@@ -10,7 +10,7 @@ import { onnx } from 'onnx-proto';
 import { AS_EXPORTED, rewriteDecoderGraph, type GraphFeatures } from './graphRewrite';
 
 /** Bump when the rewrite changes, so graphs cached by an older version are rebuilt. */
-const REWRITE_VERSION = 2;
+const REWRITE_VERSION = 4;
 const MARK = '.r1-rewrite-';
 
 export interface PreparedGraph {

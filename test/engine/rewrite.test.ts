@@ -29,7 +29,7 @@ for (const [style, quant] of cases) {
     const rewritten = await Engine.load({ modelPath: model.dir, threads: 1 });
     const exported = await Engine.load({ modelPath: model.dir, threads: 1, rewriteGraph: false });
     try {
-      assert.equal(rewritten.info.graphRewrite?.kvOrder, style === 'genai' ? 'capacity' : 'rows');
+      assert.equal(rewritten.info.graphRewrite?.kvOrder, 'capacity');
       assert.equal(rewritten.info.graphRewrite?.lastLogitsOnly, true);
       assert.equal(exported.info.graphRewrite?.kvOrder, 'heads');
       const prompt = 'def add(a, b):\n    return a + b\n\nprint(add(';
