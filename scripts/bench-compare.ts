@@ -53,6 +53,9 @@ const bandwidth = Number(values['bandwidth-gbs']) * 1e9;
 const outDir = resolve(values.out!);
 const modelsDir = resolve('.cache', 'models');
 
+/** Prompt tokens of the explain-style prompt-lookup figure (the prompt appears twice). */
+const LOOKUP_PROMPT_TOKENS = 256;
+
 const log = (line: string) => process.stderr.write(`[bench:compare] ${line}\n`);
 
 async function ensureOnnxModel(style: ExportStyle): Promise<string> {
@@ -122,7 +125,8 @@ async function main(): Promise<void> {
       } else {
         const style = who as ExportStyle;
         log(`round ${round + 1}/${rounds}: ours (${style})…`);
-        ours[styles.indexOf(style)].runs.push(await runChild(`ours ${style}`, ['dist/cli.js', 'bench', '--model', onnxDirs.get(style)!, '--json', ...common]));
+        const lookup = ['--prompt-lookup', String(LOOKUP_PROMPT_TOKENS)];
+        ours[styles.indexOf(style)].runs.push(await runChild(`ours ${style}`, ['dist/cli.js', 'bench', '--model', onnxDirs.get(style)!, '--json', ...lookup, ...common]));
       }
     }
   }

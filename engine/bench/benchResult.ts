@@ -22,6 +22,18 @@ export interface BenchResult {
   otherCpuCores: number;
   /** True when other processes used enough CPU to distort the figures. */
   noisy: boolean;
+  /** Our engine only: greedy decode of the same prompt with and without prompt-lookup drafting. */
+  promptLookup?: PromptLookupFigure;
+}
+
+export interface PromptLookupFigure {
+  plainTokPerS: number;
+  lookupTokPerS: number;
+  /** Generated tokens that came from accepted drafts, of `tokens`. */
+  acceptedTokens: number;
+  tokens: number;
+  /** Both runs produced the same token ids. */
+  identical: boolean;
 }
 
 export function median(values: number[]): number {

@@ -24,6 +24,8 @@ export interface CompareReport {
   rows: CompareRow[];
   /** Per engine: how many runs, and how many were flagged noisy. */
   noise: { label: string; runs: number; noisy: number; otherCpuCores: number }[];
+  /** Prompt-lookup figures of our engine, medians over the runs that have one. */
+  lookup: { label: string; runs: number; plainTokPerS: number; lookupTokPerS: number; acceptedTokens: number; tokens: number; identicalRuns: number }[];
 }
 
 type Figure = { figure: string; unit: string; lowerIsBetter: boolean; pick: (r: BenchResult) => number | undefined; target?: CompareRow['target'] };
@@ -70,7 +72,19 @@ export function buildCompareReport(peer: EngineRuns, ours: EngineRuns[], context
     noisy: e.runs.filter((r) => r.noisy).length,
     otherCpuCores: median(e.runs.map((r) => r.otherCpuCores)),
   }));
-  return { peerLabel: peer.label, rows, noise };
+  const lookup = ours.map((o) => {
+    const figs = o.runs.map((r) => r.promptLookup).filter((f): f is NonNullable<typeof f> => f !== undefined);
+    return {
+      label: o.label,
+      runs: figs.length,
+      plainTokPerS: median(figs.map((f) => f.plainTokPerS)),
+      lookupTokPerS: median(figs.map((f) => f.lookupTokPerS)),
+      acceptedTokens: median(figs.map((f) => f.acceptedTokens)),
+      tokens: median(figs.map((f) => f.tokens)),
+      identicalRuns: figs.filter((f) => f.identical).length,
+    };
+  });
+  return { peerLabel: peer.label, rows, noise, lookup };
 }
 
 export function targetMet(row: CompareRow, ratio: number): boolean | undefined {
@@ -96,6 +110,13 @@ export function compareMarkdown(report: CompareReport): string {
       cells.push(fmt(o.value, row.unit), `${Number.isFinite(o.ratio) ? o.ratio.toFixed(2) : 'n/a'}×${goal}`);
     }
     lines.push(`| ${cells.join(' | ')} |`);
+  }
+  const lookups = report.lookup.filter((l) => l.runs > 0);
+  if (lookups.length > 0) {
+    lines.push('', 'Prompt-lookup decoding on an explain-style prompt (the prompt, its greedy continuation, the prompt again), ours only:', '');
+    for (const l of lookups) {
+      lines.push(`- ${l.label}: ${l.plainTokPerS.toFixed(1)} → ${l.lookupTokPerS.toFixed(1)} tok/s (${(l.lookupTokPerS / l.plainTokPerS).toFixed(2)}×, target ≥ 1.5), ${l.acceptedTokens} of ${l.tokens} tokens from drafts, identical output in ${l.identicalRuns} of ${l.runs} runs`);
+    }
   }
   lines.push('', 'Noise (CPU used by other processes while each engine ran; a run is noisy above 0.25 cores):', '');
   for (const n of report.noise) lines.push(`- ${n.label}: ${n.noisy} of ${n.runs} runs noisy, median ${n.otherCpuCores.toFixed(2)} other cores`);

@@ -6,7 +6,7 @@
 import { Engine } from '../engine';
 import type { GenerationEvent, GenerationRequest } from '../types';
 import { benchPromptTokens } from './benchPrompt';
-import { median, type BenchResult, type DecodeFigure } from './benchResult';
+import { median, type BenchResult, type DecodeFigure, type PromptLookupFigure } from './benchResult';
 import { CpuNoiseMeter, NOISY_CORES } from './cpuNoise';
 
 export interface EngineBenchOptions {
@@ -18,6 +18,8 @@ export interface EngineBenchOptions {
   runs: number;
   /** Run the graph as exported instead of the load-time rewrite (for before/after figures). */
   rewriteGraph?: boolean;
+  /** Also measure prompt-lookup decoding on an explain-style prompt (a prompt of `lookupPromptTokens`). */
+  lookupPromptTokens?: number;
   /** Progress lines (stderr in the CLI). */
   log?: (line: string) => void;
 }
@@ -34,12 +36,36 @@ async function runToEnd(engine: Engine, request: GenerationRequest): Promise<Don
   throw new Error('The generation ended without a result.');
 }
 
-function idsRequest(ids: number[], maxNewTokens: number, slot: string): GenerationRequest {
-  return { kind: 'completion', prompt: { type: 'ids', ids }, maxNewTokens, sampling: { greedy: true }, ignoreEos: true, slot, splitReasoning: false, promptLookup: false };
+function idsRequest(ids: number[], maxNewTokens: number, slot: string, promptLookup = false): GenerationRequest {
+  return { kind: promptLookup ? 'explain' : 'completion', prompt: { type: 'ids', ids }, maxNewTokens, sampling: { greedy: true }, ignoreEos: true, slot, splitReasoning: false, promptLookup };
+}
+
+/**
+ * An explain-style prompt whose answer repeats its own text: the prompt, the model's own greedy
+ * continuation of it, then the prompt again — so the continuation is in the context to be quoted.
+ * Returns plain and prompt-lookup decode speed on it, and whether both produced the same tokens.
+ */
+async function promptLookupFigure(engine: Engine, prompt: number[], newTokens: number): Promise<PromptLookupFigure> {
+  engine.dropSlot('bench');
+  const first = await runToEnd(engine, idsRequest(prompt, newTokens, 'bench'));
+  const quoting = [...prompt, ...first.tokenIds, ...prompt];
+  engine.dropSlot('bench');
+  const plain = await runToEnd(engine, idsRequest(quoting, newTokens + 1, 'bench'));
+  engine.dropSlot('bench');
+  const lookup = await runToEnd(engine, idsRequest(quoting, newTokens + 1, 'bench', true));
+  engine.dropSlot('bench');
+  return {
+    plainTokPerS: plain.stats.decodeTokPerS,
+    lookupTokPerS: lookup.stats.decodeTokPerS,
+    acceptedTokens: lookup.stats.draftTokensAccepted ?? 0,
+    tokens: lookup.tokenIds.length,
+    identical: plain.tokenIds.length === lookup.tokenIds.length && plain.tokenIds.every((t, i) => t === lookup.tokenIds[i]),
+  };
 }
 
 export function checkBenchOptions(o: EngineBenchOptions, contextLength: number): void {
-  const longest = Math.max(o.promptTokens + WARM_EXTRA_TOKENS, ...o.contexts) + o.newTokens;
+  const lookup = o.lookupPromptTokens ? 2 * o.lookupPromptTokens + o.newTokens : 0;
+  const longest = Math.max(o.promptTokens + WARM_EXTRA_TOKENS, lookup, ...o.contexts) + o.newTokens + 1;
   if (longest > contextLength) throw new RangeError(`The benchmark needs ${longest} positions but the model's context holds ${contextLength}: use smaller --contexts/--prompt-tokens/--new-tokens.`);
 }
 
@@ -79,6 +105,8 @@ export async function runEngineBench(o: EngineBenchOptions): Promise<BenchResult
       warm.push(performance.now() - started);
     }
     engine.dropSlot('bench');
+    const lookup = o.lookupPromptTokens ? await promptLookupFigure(engine, prompt(o.lookupPromptTokens), o.newTokens) : undefined;
+    if (lookup) log(`prompt lookup: ${lookup.plainTokPerS.toFixed(1)} → ${lookup.lookupTokPerS.toFixed(1)} tok/s, ${lookup.acceptedTokens}/${lookup.tokens} drafted, identical: ${lookup.identical}`);
     const otherCpuCores = noise.end();
     const ttftMs = median(ttft);
     return {
@@ -92,6 +120,7 @@ export async function runEngineBench(o: EngineBenchOptions): Promise<BenchResult
       ep: engine.info.executionProvider,
       otherCpuCores,
       noisy: otherCpuCores > NOISY_CORES,
+      promptLookup: lookup,
     };
   } finally {
     await engine.dispose();

@@ -9,7 +9,9 @@ import { EXIT_OK, UsageError, type CliCommand } from './command';
 import { intOption, requiredString } from './options';
 
 const USAGE = `usage: r1-local bench --model DIR [--prompt-tokens 512] [--new-tokens 128]
-         [--contexts 512,2048,4096] [--threads N] [--runs 1] [--as-exported] [--json]`;
+         [--contexts 512,2048,4096] [--threads N] [--runs 1] [--prompt-lookup N] [--as-exported] [--json]
+  --prompt-lookup N: also decode an explain-style prompt (N tokens, the model's own continuation,
+                     the N tokens again) with and without prompt-lookup drafting.`;
 
 function parseContexts(raw: string | undefined): number[] {
   if (raw === undefined) return [512, 2048, 4096];
@@ -31,6 +33,8 @@ function table(r: BenchResult): string {
     `provider             ${r.ep}`,
     `other processes      ${r.otherCpuCores.toFixed(2)} cores${r.noisy ? ' (NOISY: figures are low)' : ''}`,
   ];
+  const l = r.promptLookup;
+  if (l) lines.push(`prompt lookup        ${l.plainTokPerS.toFixed(1)} → ${l.lookupTokPerS.toFixed(1)} tok/s (${l.acceptedTokens}/${l.tokens} tokens drafted, identical output: ${l.identical})`);
   return lines.join('\n');
 }
 
@@ -47,6 +51,7 @@ async function run(args: string[]): Promise<number> {
         threads: { type: 'string' },
         runs: { type: 'string' },
         'as-exported': { type: 'boolean', default: false },
+        'prompt-lookup': { type: 'string' },
         json: { type: 'boolean', default: false },
       },
       strict: true,
@@ -63,6 +68,7 @@ async function run(args: string[]): Promise<number> {
     threads: intOption(values, 'threads', 1),
     runs: intOption(values, 'runs', 1) ?? 1,
     rewriteGraph: !values['as-exported'],
+    lookupPromptTokens: intOption(values, 'prompt-lookup', 1),
     log: values.json ? undefined : (line) => process.stderr.write(`${line}\n`),
   });
   process.stdout.write(values.json ? `${JSON.stringify(result)}\n` : `${table(result)}\n`);

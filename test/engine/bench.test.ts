@@ -29,7 +29,7 @@ function cli(args: string[]): Promise<{ code: number | null; stdout: string; std
 test('bench --json prints one object with every figure, decode rows per --contexts', async () => {
   assert.ok(existsSync(CLI), 'dist/cli.js is built');
   const tiny = await fixtureModel('tiny', 'optimum', 'q4');
-  const r = await cli(['bench', '--model', tiny.dir, '--prompt-tokens', '48', '--new-tokens', '6', '--contexts', '40,96', '--threads', '1', '--runs', '2', '--json']);
+  const r = await cli(['bench', '--model', tiny.dir, '--prompt-tokens', '48', '--new-tokens', '6', '--contexts', '40,96', '--threads', '1', '--runs', '2', '--prompt-lookup', '12', '--json']);
   assert.equal(r.code, 0, r.stderr);
   const lines = r.stdout.trim().split('\n');
   assert.equal(lines.length, 1, 'exactly one line on stdout');
@@ -43,6 +43,11 @@ test('bench --json prints one object with every figure, decode rows per --contex
   const decode = out.decode as { context: number; tokPerS: number }[];
   assert.deepEqual(decode.map((d) => d.context), [40, 96]);
   for (const d of decode) assert.ok(Number.isFinite(d.tokPerS) && d.tokPerS > 0, `decode at ${d.context}: ${d.tokPerS}`);
+  const lookup = out.promptLookup as { plainTokPerS: number; lookupTokPerS: number; tokens: number; acceptedTokens: number; identical: boolean };
+  assert.equal(lookup.tokens, 7);
+  assert.ok(lookup.plainTokPerS > 0 && lookup.lookupTokPerS > 0);
+  assert.ok(lookup.acceptedTokens >= 0 && lookup.acceptedTokens <= lookup.tokens);
+  assert.equal(lookup.identical, true, 'prompt lookup changes nothing on the tiny model');
 });
 
 test('bench refuses contexts beyond the model and bad arguments with a clear message', async () => {
