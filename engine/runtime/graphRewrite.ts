@@ -1,17 +1,17 @@
-// Load-time rewrite of an exported decoder graph, so that onnxruntime-node never has to hand the KV
-// cache back to JavaScript (it copies every output into a new JS buffer on every run):
-//   - past_key_values.N.* become [batch, past, kvHeads, headDim] (sequence before heads), so the
-//     engine can feed a zero-copy prefix view of one growing buffer per layer; a Transpose inside
-//     the graph gives the attention the [batch, kvHeads, past, headDim] it was exported with;
-//   - present.N.* carry only the new positions' rows, in that same layout, for the cache to append;
-//   - the lm_head runs on the last `logits_to_keep` positions only (1 while decoding, a few while
-//     verifying a speculative draft) instead of every prompt position;
-//   - MatMulNBits nodes get accuracy_level 4 (int8 activations), which the CPU provider runs about
-//     twice as fast as level 0. Weights are never touched: initializers, external-data references
-//     and every other node stay as they were.
-// The data path of each layer's past and present is preserved exactly, whatever op produces the
-// present (Concat in Optimum exports, GroupQueryAttention in genai exports, anything else): only
-// when the present is a Concat of the past and the new rows are those rows taken directly.
+// Load-time rewrite of an exported decoder graph, so that onnxruntime-node never hands the KV
+// cache back to JavaScript (it copies every output into a new JS buffer on every run). The past
+// becomes a zero-copy view of the engine's own buffers and present.* carry only the new rows:
+//   - GroupQueryAttention (genai exports) is replaced by attention that reads a whole per-head
+//     capacity buffer in place (gqaRewrite.ts): no copy of the past at all;
+//   - standard attention (Optimum exports: the past is only concatenated with the new rows) is fed
+//     the whole capacity buffer too, its unused slots zeroed in attention_mask like padding; the
+//     graph's own Concat still copies the past once per step, but nothing reaches JavaScript;
+//   - any other graph (one that reads the past elsewhere) gets the past as [1, T, kvHeads, d] rows,
+//     transposed back inside the graph, and returns its new rows after the past.
+// In the same pass the lm_head runs on the last `logits_to_keep` positions only (1 while decoding,
+// a few while verifying a speculative draft) and MatMulNBits nodes get accuracy_level 4 (int8
+// activations: about twice as fast on the CPU provider). Weights are never touched: initializers,
+// external-data references and every other node stay as they were.
 import { onnx } from 'onnx-proto';
 import { findGqaNodes, gqaRewriteBlocker, replaceGqaNodes } from './gqaRewrite';
 
