@@ -85,6 +85,11 @@ export interface GenerationRequest {
   suppressThinking?: boolean;
   /** Stop (finish reason `time`) when generation has run this long; the text so far is kept. */
   timeBudgetMs?: number;
+  /**
+   * Stop (finish reason `time`) when this long has passed since the first generated token. The
+   * prefill is not counted, so a cold prompt still yields at least one token however slow it is.
+   */
+  decodeTimeBudgetMs?: number;
   /** KV-cache slot whose cached prefix may be reused; defaults to the request kind. */
   slot?: string;
   /** Split output into reasoning and answer channels (default: true for chat prompts). */

@@ -49,6 +49,7 @@ export const settingsSchema = {
   'completions.maxTokens': { type: 'integer', default: 64, minimum: 1, maximum: 1024 },
   /** Separate (smaller) model folder for completions; empty uses `modelPath`. */
   'completions.modelPath': { type: 'string', default: '', restricted: true },
+  /** Decoding time after the first token; the prefill is bounded by the prompt window and cancellation. */
   'completions.timeBudgetMs': { type: 'integer', default: 1500, minimum: 100, maximum: 30000 },
   'completions.prefixTokens': { type: 'integer', default: 1024, minimum: 16, maximum: 16384 },
   'completions.suffixTokens': { type: 'integer', default: 256, minimum: 0, maximum: 8192 },

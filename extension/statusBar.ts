@@ -9,7 +9,7 @@ export class StatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('r1Local.status', vscode.StatusBarAlignment.Right, 100);
   private readonly subscriptions: vscode.Disposable[] = [];
   private downloadPercent: number | undefined;
-  private completion: { running: boolean; lastLatencyMs?: number } | undefined;
+  private completion: { running: boolean; loadingModel?: boolean; lastLatencyMs?: number } | undefined;
 
   constructor(
     private readonly engine: EngineClient,
@@ -32,8 +32,8 @@ export class StatusBar implements vscode.Disposable {
     this.update();
   }
 
-  /** For inline completions: whether one is running and the latency of the last one. */
-  setCompletionActivity(activity: { running: boolean; lastLatencyMs?: number }): void {
+  /** For inline completions: whether one is running or waiting for its model, and the latency of the last one. */
+  setCompletionActivity(activity: { running: boolean; loadingModel?: boolean; lastLatencyMs?: number }): void {
     this.completion = activity;
     this.update();
   }

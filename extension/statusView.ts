@@ -9,8 +9,11 @@ export interface StatusInput {
   modelConfigured: boolean;
   trusted: boolean;
   completionsEnabled: boolean;
-  /** Inline completions: whether one is running, and the latency of the last one shown. */
-  completion?: { running: boolean; lastLatencyMs?: number };
+  /**
+   * Inline completions: whether one is running or waiting for its model to load (a separate
+   * completion model has no engine state here), and the latency of the last one shown.
+   */
+  completion?: { running: boolean; loadingModel?: boolean; lastLatencyMs?: number };
 }
 
 export interface StatusView {
@@ -31,6 +34,9 @@ export function describeStatus(input: StatusInput): StatusView {
   const e = input.engine;
   if (input.completion?.running && (e.kind === 'ready' || e.kind === 'generating')) {
     return view('$(sync~spin) R1 completing', `R1 Local: an inline completion is running on ${e.model.executionProvider}.`);
+  }
+  if (input.completion?.loadingModel && e.kind !== 'error' && e.kind !== 'unavailable') {
+    return view('$(sync~spin) R1 loading', 'R1 Local: loading the completion model; the suggestion follows.');
   }
   switch (e.kind) {
     case 'unavailable':

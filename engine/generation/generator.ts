@@ -254,6 +254,7 @@ export async function* generate(
     eosIds: request.ignoreEos ? [] : ctx.eosTokenIds,
     maxNewTokens: Math.min(request.maxNewTokens, ctx.contextLength - prompt.length),
     timeBudgetMs: request.timeBudgetMs,
+    decodeTimeBudgetMs: request.decodeTimeBudgetMs,
     signal,
   });
   const sampling = samplingFor(request, ctx.defaultSampling);

@@ -13,6 +13,11 @@ export interface StoppingOptions {
   maxNewTokens: number;
   /** Wall-clock budget from construction; the text produced so far is kept. */
   timeBudgetMs?: number;
+  /**
+   * Wall-clock budget from the first check that sees a generated token, i.e. from the end of the
+   * prefill: the first token is always produced, however long the prompt took.
+   */
+  decodeTimeBudgetMs?: number;
   signal?: AbortSignal;
   /** Clock in milliseconds; injectable so tests need no real waiting. */
   now?: () => number;
@@ -22,6 +27,7 @@ export class StoppingCriteria {
   private readonly eos: ReadonlySet<number>;
   private readonly now: () => number;
   private readonly startedAt: number;
+  private decodeStartedAt: number | undefined;
 
   constructor(private readonly options: StoppingOptions) {
     if (!Number.isInteger(options.maxNewTokens) || options.maxNewTokens < 0) {
@@ -29,6 +35,9 @@ export class StoppingCriteria {
     }
     if (options.timeBudgetMs !== undefined && !(options.timeBudgetMs >= 0)) {
       throw new RangeError(`timeBudgetMs must be >= 0, got ${options.timeBudgetMs}`);
+    }
+    if (options.decodeTimeBudgetMs !== undefined && !(options.decodeTimeBudgetMs >= 0)) {
+      throw new RangeError(`decodeTimeBudgetMs must be >= 0, got ${options.decodeTimeBudgetMs}`);
     }
     this.eos = new Set(options.eosIds);
     this.now = options.now ?? (() => performance.now());
@@ -41,12 +50,17 @@ export class StoppingCriteria {
 
   /**
    * Check before running the next step: abort first (the caller wants out), then the token limit,
-   * then the time budget. `generated` counts tokens produced so far.
+   * then the time budgets. `generated` counts tokens produced so far; the decode budget starts at
+   * the first check after a token was produced.
    */
   beforeStep(generated: number): FinishReason | undefined {
     if (this.options.signal?.aborted) return 'aborted';
     if (generated >= this.options.maxNewTokens) return 'length';
     if (this.options.timeBudgetMs !== undefined && this.now() - this.startedAt >= this.options.timeBudgetMs) return 'time';
+    if (this.options.decodeTimeBudgetMs !== undefined && generated > 0) {
+      this.decodeStartedAt ??= this.now();
+      if (this.now() - this.decodeStartedAt >= this.options.decodeTimeBudgetMs) return 'time';
+    }
     return undefined;
   }
 

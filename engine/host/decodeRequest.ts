@@ -73,6 +73,7 @@ function checkGenerationRequest(r: unknown, path: string): asserts r is Generati
   }
   optionalNumber(r, 'maxReasoningTokens', path, (n) => Number.isInteger(n) && n >= 0, 'an integer ≥ 0');
   optionalNumber(r, 'timeBudgetMs', path, (n) => n > 0, 'a number > 0');
+  optionalNumber(r, 'decodeTimeBudgetMs', path, (n) => n > 0, 'a number > 0');
   optionalBoolean(r, 'suppressThinking', path);
   optionalBoolean(r, 'splitReasoning', path);
   if (r.slot !== undefined && (typeof r.slot !== 'string' || r.slot.length === 0)) fail(`${path}.slot`, 'a non-empty string');

@@ -4,6 +4,15 @@
 // Sequencing: every query takes a number; only the newest may start a model run or show a
 // result, so a slow answer for an older document state is dropped rather than shown. At most one
 // run is in flight: a new run starts only after the previous one was cancelled and has ended.
+//
+// First use: the model loads on demand, which takes seconds. A query that arrives meanwhile waits
+// for the load and is then answered, as VS Code shows the result of a pending request whenever it
+// settles; the wait ends at once when the editor cancels the request or a newer query supersedes
+// it. Answering empty and re-triggering `editor.action.inlineSuggest.trigger` after the load was
+// the alternative: it needs a guess whether the cursor is still "the same place", a second request
+// for what the first already asked, and it shows nothing when the guess is wrong; waiting needs
+// neither. The load starts with the first query that passes the prefilter, so it overlaps the
+// debounce, and its progress is reported as a `loading` status for the status bar.
 import type { GenerationStats, ModelInfo } from '../../engine/types';
 import { CompletionCache, type CacheKey } from './completionCache';
 import type { CompletionEngine } from './completionEngine';
@@ -43,6 +52,8 @@ export interface CompletionAnswer {
 
 export type CompletionStatus =
   | { type: 'running'; running: boolean }
+  /** A query is waiting for the completion model to load (true) or the load has settled (false). */
+  | { type: 'loading'; loading: boolean }
   | { type: 'answered'; answer: CompletionAnswer }
   | { type: 'skipped'; reason: SkipReason }
   | { type: 'error'; error: unknown };
@@ -51,7 +62,11 @@ export interface CompletionServiceDeps {
   engine: CompletionEngine;
   /** Read on every query, so setting changes apply to the next keystroke. */
   settings: () => CompletionSettings;
-  /** The completion model's info (loading it if need be); decides the prompt format. */
+  /**
+   * The completion model's info; decides the prompt format. A promise means the model is being
+   * loaded for this call. A rejected load counts as unknown info: the generation that follows
+   * reports the failure with its error code.
+   */
   modelInfo: () => ModelInfo | undefined | Promise<ModelInfo | undefined>;
   clock?: Clock;
   cacheCapacity?: number;
@@ -84,6 +99,8 @@ export class CompletionService {
   private sequence = 0;
   private debouncing: AbortController | undefined;
   private inflight: Run | undefined;
+  /** The model load queries are waiting for, shared by all of them. */
+  private loadingModel: Promise<ModelInfo | undefined> | undefined;
   private disposed = false;
 
   constructor(private readonly deps: CompletionServiceDeps) {
@@ -145,6 +162,7 @@ export class CompletionService {
       running.generation.abort();
     }
 
+    const model = this.requestModel();
     this.debouncing?.abort();
     const debounce = new AbortController();
     this.debouncing = debounce;
@@ -153,7 +171,7 @@ export class CompletionService {
     const waited = await delay(this.clock, quiet, AbortSignal.any([signal, debounce.signal]));
     if (!waited || seq !== this.sequence || this.disposed) return undefined;
 
-    const run = await this.start(window, key, settings, seq);
+    const run = await this.start(window, key, settings, seq, model, signal);
     if (run === undefined) return undefined;
     const outcome = await this.await(run, signal);
     if (outcome === undefined || seq !== this.sequence) return undefined;
@@ -165,15 +183,23 @@ export class CompletionService {
    * Starts a run once the previous one has ended, unless query `seq` was superseded meanwhile.
    * The run's suggestion goes into the cache before its `settled` promise resolves.
    */
-  private async start(window: PromptWindow, key: CacheKey, settings: CompletionSettings, seq: number): Promise<Run | undefined> {
+  private async start(
+    window: PromptWindow,
+    key: CacheKey,
+    settings: CompletionSettings,
+    seq: number,
+    modelInfo: ModelInfo | undefined | Promise<ModelInfo | undefined>,
+    signal: AbortSignal,
+  ): Promise<Run | undefined> {
     const previous = this.inflight;
     if (previous && !previous.generation.done) {
       previous.generation.abort();
       await previous.settled;
     }
     if (seq !== this.sequence || this.disposed) return undefined;
-    const model = await this.deps.modelInfo();
-    if (seq !== this.sequence || this.disposed) return undefined;
+    // Waiting for a load ends early when the editor cancels; a newer query cancels this one.
+    const model = await raceAbort(Promise.resolve(modelInfo), signal);
+    if (seq !== this.sequence || this.disposed || signal.aborted) return undefined;
     const prompt: CompletionPrompt = buildCompletionPrompt(completionFormatFor(model), window);
     const generation = new InflightGeneration({
       engine: this.deps.engine,
@@ -185,7 +211,13 @@ export class CompletionService {
         stop: prompt.stop,
         suppressThinking: true,
         splitReasoning: false,
-        timeBudgetMs: settings.timeBudgetMs,
+        // The budget bounds decoding, not the prefill: on a CPU a cold prompt takes seconds to
+        // read (~6 s for 512 tokens of the 1.5B model), and a budget that included it would
+        // end every cold request before its first token, showing nothing although the user is
+        // still waiting at the cursor. The prefill is bounded instead by the prompt window and
+        // by cancellation: a keystroke or cursor move supersedes the request, and the KV cache
+        // it filled serves the next one.
+        decodeTimeBudgetMs: settings.timeBudgetMs,
         slot: 'completion',
       },
       key,
@@ -209,6 +241,29 @@ export class CompletionService {
     const run = { generation, settled };
     this.inflight = run;
     return run;
+  }
+
+  /**
+   * The completion model's info, or the load that will give it. A load starts at most once at a
+   * time, however many queries ask while it runs.
+   */
+  private requestModel(): ModelInfo | undefined | Promise<ModelInfo | undefined> {
+    if (this.loadingModel) return this.loadingModel;
+    let info: ModelInfo | undefined | Promise<ModelInfo | undefined>;
+    try {
+      info = this.deps.modelInfo();
+    } catch {
+      return undefined;
+    }
+    if (info === undefined || !('then' in info)) return info;
+    const loading = Promise.resolve(info).catch(() => undefined);
+    this.loadingModel = loading;
+    this.emit({ type: 'loading', loading: true });
+    void loading.then(() => {
+      this.loadingModel = undefined;
+      if (!this.disposed) this.emit({ type: 'loading', loading: false });
+    });
+    return loading;
   }
 
   /** Waits for a run's outcome with interest registered, or undefined if `signal` aborts first. */

@@ -7,7 +7,7 @@ export interface CompletionSettings {
   /** Quiet time after a keystroke before the model is asked. */
   debounceMs: number;
   maxTokens: number;
-  /** Generation stops after this long; whatever text is ready is shown. */
+  /** Generation stops this long after its first token; whatever text is ready is shown. */
   timeBudgetMs: number;
   prefixTokens: number;
   suffixTokens: number;

@@ -76,6 +76,9 @@ function logStatus(log: vscode.LogOutputChannel, status: CompletionStatus, repor
       reported.add(text);
       break;
     }
+    case 'loading':
+      log.debug(status.loading ? 'completion waits for the model to load' : 'completion model load settled');
+      break;
     case 'running':
       break;
   }

@@ -109,6 +109,12 @@ test('a spent time budget stops with finish reason time', async () => {
   assert.equal(done.stats.generatedTokens, 0);
 });
 
+test('a spent decode time budget still lets the first token out, then stops with finish reason time', async () => {
+  const { done } = await collect(engine.generate(request({ decodeTimeBudgetMs: 0 })));
+  assert.equal(done.finishReason, 'time');
+  assert.equal(done.stats.generatedTokens, 1);
+});
+
 test('a second generation in the same slot is refused while the first is alive; the first finishes normally', async () => {
   const first = engine.generate(request({ maxNewTokens: 4 }));
   const firstEvent = await first.next();

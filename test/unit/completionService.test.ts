@@ -55,7 +55,8 @@ test('debounce: only the newest of quick keystrokes reaches the model, with the 
   assert.equal(run.request.slot, 'completion');
   assert.equal(run.request.suppressThinking, true);
   assert.equal(run.request.maxNewTokens, 64);
-  assert.equal(run.request.timeBudgetMs, 1500);
+  assert.equal(run.request.decodeTimeBudgetMs, 1500, 'the budget bounds decoding after the first token');
+  assert.equal(run.request.timeBudgetMs, undefined, 'the prefill is not under the budget');
   assert.deepEqual(run.request.sampling, { greedy: true });
 
   run.delta(' (const item of items) sum += item;');

@@ -27,6 +27,14 @@ test('loading, ready on the provider, generating with tok/s', () => {
   assert.match(describeStatus({ ...base, engine: { kind: 'generating', model, tokensPerSecond: 17.26 } }).text, /17\.3 tok\/s/);
 });
 
+test('a completion waiting for its own model shows loading, unless the engine reports an error', () => {
+  const waiting = describeStatus({ ...base, engine: { kind: 'ready', model }, completion: { running: false, loadingModel: true } });
+  assert.match(waiting.text, /loading/);
+  assert.match(waiting.tooltip, /completion model/);
+  const failed = describeStatus({ ...base, engine: { kind: 'error', reason: 'model.onnx is missing' }, completion: { running: false, loadingModel: true } });
+  assert.equal(failed.error, true);
+});
+
 test('load errors and a host that stopped restarting are shown as errors', () => {
   const error = describeStatus({ ...base, engine: { kind: 'error', reason: 'model.onnx is missing' } });
   assert.equal(error.error, true);

@@ -28,6 +28,19 @@ test('time budget, measured on an injected clock', () => {
   assert.equal(criteria.beforeStep(3), 'time');
 });
 
+test('decode time budget: counted from the first generated token, so a slow prefill still yields one', () => {
+  let now = 0;
+  const criteria = new StoppingCriteria({ eosIds: [], maxNewTokens: 100, decodeTimeBudgetMs: 50, now: () => now });
+  now = 10_000; // a long prefill: nothing generated yet, the budget has not started
+  assert.equal(criteria.beforeStep(0), undefined);
+  assert.equal(criteria.beforeStep(1), undefined, 'the first token starts the budget');
+  now = 10_049;
+  assert.equal(criteria.beforeStep(2), undefined);
+  now = 10_050;
+  assert.equal(criteria.beforeStep(3), 'time');
+  assert.throws(() => new StoppingCriteria({ eosIds: [], maxNewTokens: 1, decodeTimeBudgetMs: -1 }), /decodeTimeBudgetMs/);
+});
+
 test('an aborted signal wins over every other reason', () => {
   const controller = new AbortController();
   let now = 0;
