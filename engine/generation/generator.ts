@@ -59,6 +59,7 @@ export class Generator {
     this.checkAlive();
     if (ids.length === 0) throw new RangeError('append() needs at least one token.');
     const chunk = Math.max(1, Math.floor(options.chunkTokens ?? DEFAULT_PREFILL_CHUNK_TOKENS));
+    if (ids.length > 1) this.cache.reserve(this.held.length + ids.length + 1);
     let logits: Float32Array | undefined;
     for (let start = 0; start < ids.length; start += chunk) {
       options.signal?.throwIfAborted();

@@ -146,6 +146,15 @@ export class KvCache {
     this.tokens = length;
   }
 
+  /**
+   * Makes room for `positions` in one allocation (a long prompt about to be prefilled in chunks):
+   * growing chunk by chunk would leave a trail of superseded buffers for the garbage collector.
+   */
+  reserve(positions: number): void {
+    if (this.order === 'capacity') this.reserveCapacity(positions);
+    else if (this.order === 'rows') this.reserveRows(positions);
+  }
+
   /** Drops the past; the cache is empty (and reusable) afterwards. */
   release(): void {
     this.layers = this.emptyLayers();
@@ -161,7 +170,7 @@ export class KvCache {
     const { kvHeads, headDim, names } = this.layout;
     const shape = [1, newTokens, kvHeads, headDim];
     const incoming = names.map((n) => ({ key: this.take(outputs, n.presentKey, shape), value: this.take(outputs, n.presentValue, shape) }));
-    this.reserve(this.tokens + newTokens);
+    this.reserveRows(this.tokens + newTokens);
     const at = this.tokens * this.rowSize;
     incoming.forEach((rows, i) => {
       this.layers[i].key.set(rows.key, at);
@@ -202,7 +211,7 @@ export class KvCache {
   }
 
   /** Grows the rows buffers (doubling) so they hold `positions`; keeps what is held. */
-  private reserve(positions: number): void {
+  private reserveRows(positions: number): void {
     if (positions <= this.capacity) return;
     let next = Math.max(INITIAL_ROWS, this.capacity);
     while (next < positions) next *= 2;
