@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import { EngineClient, EngineError } from './engineClient';
 import { createLog } from './log';
+import { DownloadActivity } from './models/downloadActivity';
 import { Settings } from './settings';
 import { StatusBar } from './statusBar';
 
@@ -12,6 +13,8 @@ export interface ExtensionServices {
   /** The engine host client: `generate(request, token)`; starts the host and loads the model on first use. */
   readonly engine: EngineClient;
   readonly statusBar: StatusBar;
+  /** Whether a model download runs in this window (the chat's empty state follows it). */
+  readonly downloads: DownloadActivity;
 }
 
 /** Settings that decide which model runs and how: changing one unloads the current model. */
@@ -37,10 +40,12 @@ export function createServices(context: vscode.ExtensionContext): ExtensionServi
     },
   });
   const statusBar = new StatusBar(engine, settings);
+  const downloads = new DownloadActivity();
   context.subscriptions.push(
     log,
     settings,
     statusBar,
+    downloads,
     { dispose: () => void engine.dispose() },
     settings.onDidChange((keys) => {
       if (MODEL_SETTINGS.some((k) => keys.has(k)) && engine.modelInfo) {
@@ -49,5 +54,5 @@ export function createServices(context: vscode.ExtensionContext): ExtensionServi
       }
     }),
   );
-  return { context, log, settings, engine, statusBar };
+  return { context, log, settings, engine, statusBar, downloads };
 }

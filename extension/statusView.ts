@@ -59,6 +59,7 @@ export function describeStatus(input: StatusInput): StatusView {
     case 'stopped':
       if (!input.trusted) return view('$(shield) R1', 'R1 Local: Restricted Mode. Trust this workspace to load a model.');
       if (!input.modelConfigured) return view('$(circle-slash) R1 no model', 'R1 Local: no model installed. Download one or select a model folder.');
-      return view('$(circle-outline) R1', 'R1 Local: model not loaded; it loads on first use.');
+      // Say so in words: a bare hollow circle read as "something is off" right after a download.
+      return view('$(circle-outline) R1 idle', 'R1 Local: model installed, not loaded yet; it loads on first use.');
   }
 }

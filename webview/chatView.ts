@@ -39,6 +39,9 @@ export class ChatView {
   readonly root: HTMLElement;
   private readonly history: HTMLElement;
   private readonly emptyState: HTMLElement;
+  private readonly emptyTitle: HTMLElement;
+  private readonly emptyText: HTMLElement;
+  private readonly emptyActions: HTMLElement;
   private readonly welcome: HTMLElement;
   private readonly transcript: HTMLElement;
   private readonly input: HTMLElement;
@@ -65,7 +68,12 @@ export class ChatView {
     newChat.addEventListener('click', () => this.actions.newChat());
     header.append(this.history, newChat);
 
-    this.emptyState = this.buildEmptyState();
+    this.emptyTitle = document.createElement('h2');
+    this.emptyText = document.createElement('p');
+    this.emptyActions = this.buildEmptyStateActions();
+    this.emptyState = div('empty-state');
+    this.emptyState.dataset.testid = 'empty-state';
+    this.emptyState.append(this.emptyTitle, this.emptyText, this.emptyActions);
     this.welcome = div('welcome');
     this.welcome.textContent = 'Ask about code. The model reasons first (shown folded above each answer), then answers. Everything runs on this machine.';
 
@@ -115,8 +123,10 @@ export class ChatView {
     this.state = state;
     const snapshot = state.snapshot;
     const busy = isBusy(state);
-    const modelMissing = snapshot?.model.state === 'missing';
+    const downloading = snapshot?.model.state === 'downloading';
+    const modelMissing = snapshot?.model.state === 'missing' || downloading;
     this.emptyState.hidden = !modelMissing;
+    if (modelMissing) this.renderEmptyState(downloading);
     this.welcome.hidden = modelMissing || !snapshot || snapshot.conversation.turns.length > 0;
     this.stopButton.hidden = !busy;
     this.sendButton.hidden = busy;
@@ -140,7 +150,8 @@ export class ChatView {
 
   private submit(): void {
     const text = controlValue(this.input).trim();
-    if (!text || !this.state?.snapshot || isBusy(this.state) || this.state.snapshot.model.state === 'missing') return;
+    const model = this.state?.snapshot?.model.state;
+    if (!text || !this.state?.snapshot || isBusy(this.state) || model === 'missing' || model === 'downloading') return;
     this.actions.send(text, this.state.snapshot.budget);
     setControlValue(this.input, '');
     this.actions.draft('');
@@ -189,22 +200,24 @@ export class ChatView {
     if (appended || last?.status === 'streaming') this.transcript.lastElementChild?.scrollIntoView?.({ block: 'end' });
   }
 
-  private buildEmptyState(): HTMLElement {
-    const box = div('empty-state');
-    box.dataset.testid = 'empty-state';
-    const title = document.createElement('h2');
-    title.textContent = 'No model installed';
-    const text = document.createElement('p');
-    text.textContent =
-      'R1 Local runs a DeepSeek-R1 distill on this machine. Download it once (about 1.4–2 GB), or point to a folder that already holds an ONNX export. After that, nothing leaves your computer.';
+  /** While a download runs, say where its progress is instead of offering a second download. */
+  private renderEmptyState(downloading: boolean): void {
+    this.emptyState.dataset.state = downloading ? 'downloading' : 'missing';
+    this.emptyTitle.textContent = downloading ? 'Downloading the model…' : 'No model installed';
+    this.emptyText.textContent = downloading
+      ? 'Progress is shown in the notification and the status bar; it can be cancelled there and resumes later. The chat is ready as soon as the model is verified.'
+      : 'R1 Local runs a DeepSeek-R1 distill on this machine. Download it once (about 1.4–2 GB), or point to a folder that already holds an ONNX export. After that, nothing leaves your computer.';
+    this.emptyActions.hidden = downloading;
+  }
+
+  private buildEmptyStateActions(): HTMLElement {
     const download = createButton({ label: 'Download model', testId: 'download-model' });
     download.addEventListener('click', () => this.actions.runCommand('r1Local.downloadModel'));
     const select = createButton({ label: 'Select model folder…', appearance: 'secondary', testId: 'select-model-folder' });
     select.addEventListener('click', () => this.actions.runCommand('r1Local.selectModelFolder'));
     const buttons = div('empty-state-actions');
     buttons.append(download, select);
-    box.append(title, text, buttons);
-    return box;
+    return buttons;
   }
 }
 

@@ -16,6 +16,8 @@ export type ModelSetupCommand = 'r1Local.downloadModel' | 'r1Local.selectModelFo
 export type ModelAvailability =
   | { state: 'ready'; label?: string }
   | { state: 'missing' }
+  /** No model yet, and "Download Model…" is fetching one in this window. */
+  | { state: 'downloading' }
   | { state: 'unknown' };
 
 export type TurnStatus = 'streaming' | 'done' | 'stopped' | 'error';

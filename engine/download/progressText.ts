@@ -26,7 +26,9 @@ export function percentDone(event: ProgressEvent): number {
 /** File, bytes, speed and time left, for one line of text. */
 export function describeProgress(event: ProgressEvent): string {
   const eta = event.etaSeconds === undefined ? 'time left unknown' : `${formatDuration(event.etaSeconds)} left`;
-  return `${event.path} · ${formatBytes(event.doneBytes)} / ${formatBytes(event.totalBytes)} · ${formatSpeed(event.bytesPerSecond)} · ${eta}`;
+  // Until the speed is measured there is nothing to show for it (a lone dash read as an error).
+  const speed = event.bytesPerSecond > 0 ? ` · ${formatSpeed(event.bytesPerSecond)}` : '';
+  return `${event.path} · ${formatBytes(event.doneBytes)} / ${formatBytes(event.totalBytes)}${speed} · ${eta}`;
 }
 
 /** `[#######.........]  42% ` + the description, cut to `columns` characters. */

@@ -24,6 +24,8 @@ export interface ChatDeps {
   modelAvailability?: () => ModelAvailability;
   /** Fires when the installed model changes (download finished, folder chosen). */
   onDidChangeModel?: vscode.Event<unknown>;
+  /** A model download in this window: while it runs, the empty state shows it instead of offering another. */
+  downloads?: { readonly isRunning: boolean; onDidChange(listener: () => void): vscode.Disposable };
 }
 
 const BUDGET_KEY = 'r1Local.chat.budget';
@@ -34,7 +36,8 @@ export function registerChat(context: vscode.ExtensionContext, deps: ChatDeps): 
     deps.modelAvailability ??
     ((): ModelAvailability => {
       const modelPath = settings.get('modelPath');
-      return modelPath ? { state: 'ready', label: path.basename(modelPath) } : { state: 'missing' };
+      if (modelPath) return { state: 'ready', label: path.basename(modelPath) };
+      return deps.downloads?.isRunning ? { state: 'downloading' } : { state: 'missing' };
     });
 
   const env: ChatEnvironment = {
@@ -73,5 +76,6 @@ export function registerChat(context: vscode.ExtensionContext, deps: ChatDeps): 
     }),
   );
   if (deps.onDidChangeModel) context.subscriptions.push(deps.onDidChangeModel(() => controller.modelChanged()));
+  if (deps.downloads) context.subscriptions.push(deps.downloads.onDidChange(() => controller.modelChanged()));
   return controller;
 }

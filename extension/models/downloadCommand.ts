@@ -64,7 +64,12 @@ export async function downloadModelCommand(s: ExtensionServices, args?: unknown)
  * Downloads `source` (into `modelDir`, or its storage folder) and, when it verifies, makes it the
  * chat or completion model. Resolves to the folder, or undefined when it failed or was cancelled.
  */
-export async function downloadAndUse(s: ExtensionServices, source: ModelSource, role: ModelRole, modelDir?: string): Promise<string | undefined> {
+export function downloadAndUse(s: ExtensionServices, source: ModelSource, role: ModelRole, modelDir?: string): Promise<string | undefined> {
+  // Tracked until the settings name the new model, so the chat never flashes "no model" in between.
+  return s.downloads.track(() => downloadVerifyAndSelect(s, source, role, modelDir));
+}
+
+async function downloadVerifyAndSelect(s: ExtensionServices, source: ModelSource, role: ModelRole, modelDir?: string): Promise<string | undefined> {
   let dir: string;
   try {
     dir = modelDir ?? modelFolderFor(s.context.globalStorageUri.fsPath, source.repo, source.revision, source.variant);

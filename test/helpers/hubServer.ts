@@ -53,6 +53,8 @@ export interface HubServerOptions {
   apiDisabled?: boolean;
   /** Tree pages hold this many entries (pagination through the Link header). */
   treePageSize?: number;
+  /** Pace file bodies at about this rate, so that a small test model downloads slowly enough to watch. */
+  bytesPerSecond?: number;
 }
 
 export class HubServer {
@@ -264,11 +266,15 @@ export class HubServer {
     const stallAt = fault?.kind === 'stall' ? Math.max(start, Math.min(end, fault.at)) : undefined;
     const stop = dropAt ?? stallAt ?? end;
     res.flushHeaders();
-    const chunk = 256 * 1024;
+    const pace = this.options.bytesPerSecond;
+    // Paced: ten pieces a second of a tenth of the rate each.
+    const chunk = pace ? Math.max(1, Math.floor(pace / 10)) : 256 * 1024;
     for (let pos = start; pos < stop; pos += chunk) {
       const piece = body.subarray(pos, Math.min(stop, pos + chunk));
       this.served.set(path, (this.served.get(path) ?? 0) + piece.length);
       if (!res.write(piece)) await new Promise((resolve) => res.once('drain', resolve));
+      if (res.destroyed) return;
+      if (pace) await new Promise((resolve) => setTimeout(resolve, 100));
       if (res.destroyed) return;
     }
     if (stallAt !== undefined) return; // silent until the client gives up and closes the connection

@@ -12,6 +12,7 @@ test('not installed, restricted mode, and a model that loads on first use', () =
   assert.match(describeStatus({ ...base, trusted: false }).tooltip, /Restricted Mode/);
   const idle = describeStatus(base);
   assert.doesNotMatch(idle.text, /no model/);
+  assert.match(idle.text, /R1 idle/);
   assert.match(idle.tooltip, /loads on first use/);
 });
 

@@ -169,6 +169,23 @@ test('empty state: with no model the view offers download and folder selection, 
   app.dispose();
 });
 
+test('empty state while a download runs: says where the progress is, offers no second download, Send stays disabled', () => {
+  const { app, deliver, q } = mount();
+  deliver(msg.snapshot(snapshot({ model: { state: 'missing' } })));
+  assert.equal(q('download-model')!.closest<HTMLElement>('.empty-state-actions')!.hidden, false);
+  deliver({ v: 1, type: 'model', model: { state: 'downloading' } });
+  assert.equal(q('empty-state')!.hidden, false);
+  assert.match(q('empty-state')!.textContent ?? '', /Downloading the model/);
+  assert.equal(q('download-model')!.closest<HTMLElement>('.empty-state-actions')!.hidden, true);
+  assert.ok(q('send')!.hasAttribute('disabled'));
+  deliver({ v: 1, type: 'model', model: { state: 'missing' } });
+  assert.match(q('empty-state')!.textContent ?? '', /No model installed/);
+  assert.equal(q('download-model')!.closest<HTMLElement>('.empty-state-actions')!.hidden, false);
+  deliver({ v: 1, type: 'model', model: { state: 'ready' } });
+  assert.equal(q('empty-state')!.hidden, true);
+  app.dispose();
+});
+
 test('messages that are not from this protocol are ignored', () => {
   const { app, deliver, q } = mount();
   deliver(msg.snapshot());
