@@ -117,11 +117,19 @@ async function downloadVerifyAndSelect(s: ExtensionServices, source: ModelSource
   const check = await checkModelFolder(dir);
   if (check.status !== 'ok') {
     s.log.error(`download: the downloaded folder does not load: ${check.message}`);
-    void vscode.window.showErrorMessage(`R1 Local: the downloaded model cannot be used: ${check.message}`);
+    void vscode.window.showErrorMessage(`R1 Local: the downloaded model cannot be used: ${check.message}`, 'Show Log').then((choice) => {
+      if (choice === 'Show Log') void vscode.commands.executeCommand('r1Local.showLog');
+    });
     return undefined;
   }
   await s.settings.update(role === 'completion' ? 'completions.modelPath' : 'modelPath', dir);
-  void vscode.window.showInformationMessage(`R1 Local: ${source.repo} (${source.variant}) is ready${role === 'completion' ? ' for inline completions' : ''}.`);
+  // The next thing a user wants after the first download is to try it: offer the chat.
+  const next = role === 'completion' ? [] : ['Open Chat'];
+  void vscode.window
+    .showInformationMessage(`R1 Local: ${source.repo} (${source.variant}) is ready${role === 'completion' ? ' for inline completions' : ''}.`, ...next)
+    .then((choice) => {
+      if (choice === 'Open Chat') void vscode.commands.executeCommand('r1Local.openChat');
+    });
   return dir;
 }
 
