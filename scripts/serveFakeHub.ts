@@ -5,29 +5,14 @@
 // (or set r1Local.hub.endpoint / hub.repo / hub.variant). Stops on Ctrl-C.
 // --drop-at cuts the first transfer of every file at that offset, to watch a resume happen.
 
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { HubServer } from '../test/helpers/hubServer';
-
-function filesOf(dir: string): Record<string, Buffer> {
-  const out: Record<string, Buffer> = {};
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const full = join(d, name);
-      if (statSync(full).isDirectory()) walk(full);
-      else out[relative(dir, full).split('\\').join('/')] = readFileSync(full);
-    }
-  };
-  walk(dir);
-  return out;
-}
+import { HubServer, folderAsHubFiles } from '../test/helpers/hubServer';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { dir: { type: 'string' }, repo: { type: 'string', default: 'local/model-ONNX' }, 'drop-at': { type: 'string' } } });
   if (!values.dir) throw new Error('usage: serveFakeHub.ts --dir <model folder> [--repo owner/name] [--drop-at BYTES]');
   const hub = await new HubServer().start();
-  const files = filesOf(values.dir);
+  const files = folderAsHubFiles(values.dir);
   const repo = hub.addRepo(values.repo, files);
   const dropAt = values['drop-at'] === undefined ? undefined : Number(values['drop-at']);
   if (dropAt !== undefined) for (const [path, content] of Object.entries(files)) if (content.length > dropAt) hub.injectFaults(path, { kind: 'drop', at: dropAt });

@@ -7,8 +7,6 @@
 // looked at in the light and high-contrast themes. Screenshots go to test-output/first-run-*.png.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
 import { type Frame, type Locator, type Page } from 'playwright-core';
 import { DEFAULT_REPO, DEFAULT_VARIANT } from '../../engine/download/catalogue.ts';
 import {
@@ -17,11 +15,12 @@ import {
   nonLocalHosts,
   openWorkbench,
   runCommand,
+  waitForGhostText,
   withScreenshotOnFailure,
   type Workbench,
 } from '../helpers/codeServer.ts';
 import { createE2eWorkspace, type E2eWorkspace } from '../helpers/e2eWorkspace.ts';
-import { HubServer } from '../helpers/hubServer.ts';
+import { HubServer, folderAsHubFiles } from '../helpers/hubServer.ts';
 import { packagedLinuxVsix } from '../helpers/testVsix.ts';
 
 const script = [
@@ -37,15 +36,7 @@ const script = [
 
 /** The generated folder's files as the hub publishes them: its graph under the default variant's name. */
 function hubFilesOf(modelDir: string): Record<string, Buffer> {
-  const files: Record<string, Buffer> = {};
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir)) {
-      const full = join(dir, name);
-      if (statSync(full).isDirectory()) walk(full);
-      else if (name !== 'fixture.json') files[relative(modelDir, full).split('\\').join('/')] = readFileSync(full);
-    }
-  };
-  walk(modelDir);
+  const files = folderAsHubFiles(modelDir);
   const graph = files['onnx/model.onnx'];
   assert.ok(graph, 'the scripted model has onnx/model.onnx');
   delete files['onnx/model.onnx'];
@@ -210,17 +201,7 @@ describe('first run: download the model from the chat view, then chat', { timeou
       await page.locator('.monaco-editor .view-lines').first().click();
       await page.keyboard.press('Control+End');
       await page.keyboard.type('export const answer = ', { delay: 50 });
-      const ghost = page.locator('.ghost-text-decoration, .ghost-text').first();
-      // A completion has a time budget; like a user, retype the last character until ghost text shows.
-      const deadline = Date.now() + 60_000;
-      while (!(await ghost.isVisible())) {
-        assert.ok(Date.now() < deadline, 'no ghost text within 60 s of typing');
-        await ghost.waitFor({ timeout: 10_000 }).catch(async () => {
-          await page.keyboard.press('Backspace');
-          await page.keyboard.type(' ');
-        });
-      }
-      assert.ok(((await ghost.textContent()) ?? '').trim().length > 0, 'the ghost text is not blank');
+      assert.ok((await waitForGhostText(page)).trim().length > 0, 'the ghost text is not blank');
       await workbench.screenshot('first-run-ghost-text');
     });
   });

@@ -11,6 +11,7 @@ import {
   openWorkbench,
   runCommand,
   visibleEditorText,
+  waitForGhostText,
   withScreenshotOnFailure,
   type Workbench,
 } from '../helpers/codeServer.ts';
@@ -96,18 +97,7 @@ describe('the packaged extension in code-server + Chromium', { timeout: 420_000 
       await openFile(page, 'sample.ts');
       await page.keyboard.press('Control+End');
       await page.keyboard.type('  const doubled = ', { delay: 50 });
-      const ghost = page.locator('.ghost-text-decoration, .ghost-text').first();
-      // The first request may end empty while the model loads in the engine host (completions have
-      // a time budget); like a user, keep typing: retype the last character until ghost text shows.
-      const deadline = Date.now() + 90_000;
-      while (!(await ghost.isVisible())) {
-        assert.ok(Date.now() < deadline, 'no ghost text within 90 s of typing');
-        await ghost.waitFor({ timeout: 10_000 }).catch(async () => {
-          await page.keyboard.press('Backspace');
-          await page.keyboard.type(' ');
-        });
-      }
-      const suggested = ((await ghost.textContent()) ?? '').replace(/\u00a0/g, ' ');
+      const suggested = await waitForGhostText(page);
       assert.ok(suggested.trim().length > 0, 'the ghost text is not blank');
       await workbench.screenshot('ghost-text');
       await page.keyboard.press('Tab');

@@ -4,32 +4,17 @@
 // outgoing connection made to fail — checked, loaded by the engine and asked to generate.
 
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DEFAULT_REPO, DEFAULT_VARIANT, checkModelFolder, downloadModel, modelFolderFor, nodeRequest } from '../../engine/download';
 import { Engine } from '../../engine/engine';
 import type { ExportStyle } from '../../engine/types';
 import { fixtureModel } from '../helpers/fixtureModels';
-import { HubServer } from '../helpers/hubServer';
+import { HubServer, folderAsHubFiles } from '../helpers/hubServer';
 import { FAST_RETRY, tempDir } from '../helpers/downloadFixtures';
 
 const GENAI_REPO = 'onnxruntime/DeepSeek-R1-Distill-ONNX';
 const GENAI_FOLDER = 'deepseek-r1-distill-qwen-1.5B/cpu_and_mobile/cpu-int4-rtn-block-32-acc-level-4';
-
-function filesOf(dir: string, prefix = ''): Record<string, Buffer> {
-  const out: Record<string, Buffer> = {};
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const full = join(d, name);
-      if (statSync(full).isDirectory()) walk(full);
-      else if (name !== 'fixture.json') out[prefix + relative(dir, full).split('\\').join('/')] = readFileSync(full);
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 /** Makes every way out of the process fail, and counts the attempts. Returns the undo. */
 function blockNetwork(): { attempts: string[]; restore: () => void } {
@@ -73,9 +58,9 @@ describe('offline after download', { timeout: 180_000 }, () => {
   before(async () => {
     hub = await new HubServer().start();
     const optimum = await fixtureModel('tiny', 'optimum', 'q4f16');
-    hub.addRepo(DEFAULT_REPO, filesOf(optimum.dir));
+    hub.addRepo(DEFAULT_REPO, folderAsHubFiles(optimum.dir));
     const genai = await fixtureModel('tiny', 'genai', 'q4');
-    hub.addRepo(GENAI_REPO, filesOf(genai.dir, `${GENAI_FOLDER}/`));
+    hub.addRepo(GENAI_REPO, folderAsHubFiles(genai.dir, `${GENAI_FOLDER}/`));
   });
   after(async () => {
     await hub.stop();

@@ -162,3 +162,17 @@ export async function visibleEditorText(page: Page): Promise<string> {
   const text = await page.locator('.monaco-editor .view-lines').first().innerText();
   return text.replace(/\u00a0/g, ' ');
 }
+
+/**
+ * Waits for inline-completion ghost text after the user typed once, and returns it (spaces
+ * normalised). No retyping: a first request made while the model loads must itself be answered.
+ */
+export async function waitForGhostText(page: Page, timeoutMs = 60_000): Promise<string> {
+  const ghost = page.locator('.ghost-text-decoration, .ghost-text').first();
+  try {
+    await ghost.waitFor({ state: 'visible', timeout: timeoutMs });
+  } catch {
+    throw new Error(`no ghost text within ${timeoutMs / 1000} s of typing`);
+  }
+  return ((await ghost.textContent()) ?? '').replace(/\u00a0/g, ' ');
+}

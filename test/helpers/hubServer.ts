@@ -7,6 +7,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
 
 export type Fault =
   /** Send the body up to absolute file offset `at`, then cut the connection. */
@@ -322,5 +324,22 @@ export function seededBytes(length: number, seed: number): Buffer {
     x ^= x << 5;
     out[i] = x & 0xff;
   }
+  return out;
+}
+
+/**
+ * A model folder's files as a hub repository publishes them, keyed by forward-slash paths under
+ * `prefix`. The generator's completeness marker (fixture.json) is not part of a model repository.
+ */
+export function folderAsHubFiles(dir: string, prefix = ''): Record<string, Buffer> {
+  const out: Record<string, Buffer> = {};
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const full = join(d, name);
+      if (statSync(full).isDirectory()) walk(full);
+      else if (name !== 'fixture.json') out[prefix + relative(dir, full).split('\\').join('/')] = readFileSync(full);
+    }
+  };
+  walk(dir);
   return out;
 }

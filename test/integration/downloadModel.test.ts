@@ -4,26 +4,13 @@
 // the extension's global storage, verifies it and points r1Local.modelPath at it; "Select Model
 // Folder…" then accepts that folder. The previous model setting is restored afterwards.
 import * as assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { HubServer } from '../helpers/hubServer';
+import { HubServer, folderAsHubFiles } from '../helpers/hubServer';
 import { activeExtension, testModelPath } from './extensionUnderTest';
 
 const REPO = 'test-org/scripted-r1-ONNX';
-
-function filesOf(dir: string): Record<string, Buffer> {
-  const out: Record<string, Buffer> = {};
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const full = join(d, name);
-      if (statSync(full).isDirectory()) walk(full);
-      else if (name !== 'fixture.json') out[relative(dir, full).split('\\').join('/')] = readFileSync(full);
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 suite('model download', () => {
   const config = () => vscode.workspace.getConfiguration('r1Local');
@@ -35,7 +22,7 @@ suite('model download', () => {
     await activeExtension();
     previousModel = config().inspect<string>('modelPath')?.globalValue;
     hub = await new HubServer().start();
-    hub.addRepo(REPO, filesOf(testModelPath()));
+    hub.addRepo(REPO, folderAsHubFiles(testModelPath()));
   });
 
   suiteTeardown(async () => {
