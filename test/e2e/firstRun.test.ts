@@ -7,13 +7,14 @@
 // looked at in the light and high-contrast themes. Screenshots go to test-output/first-run-*.png.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { type Frame, type Locator, type Page } from 'playwright-core';
+import { type Frame, type Page } from 'playwright-core';
 import { DEFAULT_REPO, DEFAULT_VARIANT } from '../../engine/download/catalogue.ts';
 import {
   e2eUnavailableReason,
   findWebviewFrame,
   nonLocalHosts,
   openWorkbench,
+  r1StatusItem,
   runCommand,
   waitForGhostText,
   withScreenshotOnFailure,
@@ -49,12 +50,8 @@ let hub: HubServer;
 let workbench: Workbench;
 let chatFrame: Frame | undefined;
 
-function statusItem(page: Page): Locator {
-  return page.locator('.statusbar-item', { hasText: /\bR1\b/ }).first();
-}
-
 async function statusText(page: Page): Promise<string> {
-  return ((await statusItem(page).textContent()) ?? '').trim();
+  return ((await r1StatusItem(page).textContent()) ?? '').trim();
 }
 
 /** Polls the status bar until `predicate` holds for its text; returns that text. */

@@ -11,6 +11,7 @@ import {
   openWorkbench,
   runCommand,
   visibleEditorText,
+  waitForExtensionActive,
   waitForGhostText,
   withScreenshotOnFailure,
   type Workbench,
@@ -94,6 +95,7 @@ describe('the packaged extension in code-server + Chromium', { timeout: 420_000 
   test('ghost text appears while typing and Tab accepts it', async () => {
     const { page } = workbench;
     await withScreenshotOnFailure(workbench, 'ghost-text', async () => {
+      await waitForExtensionActive(page);
       await openFile(page, 'sample.ts');
       await page.keyboard.press('Control+End');
       await page.keyboard.type('  const doubled = ', { delay: 50 });

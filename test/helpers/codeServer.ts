@@ -3,7 +3,7 @@
 // test-output/, and turns a failure into an error that names the screenshot.
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Frame, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type Frame, type Locator, type Page } from 'playwright-core';
 import { startCodeServer, type CodeServer, type CodeServerOptions } from '../../scripts/e2e/codeServer.ts';
 import { chromiumPath, testOutputDir } from '../../scripts/e2e/layout.ts';
 import { isE2eSetupComplete } from '../../scripts/e2e/setup.ts';
@@ -132,6 +132,24 @@ export function nonLocalHosts(requests: string[]): string[] {
     hosts.add(parsed.host);
   }
   return [...hosts];
+}
+
+/** R1 Local's status bar item; it exists once the extension has activated. */
+export function r1StatusItem(page: Page): Locator {
+  return page.locator('.statusbar-item', { hasText: /\bR1\b/ }).first();
+}
+
+/**
+ * Waits until the extension has activated (its status bar item shows). Activation runs on
+ * `onStartupFinished`, which on a busy machine can come after the first keystrokes: VS Code asks
+ * only providers registered when the text changes, so typing earlier would ask nobody.
+ */
+export async function waitForExtensionActive(page: Page, timeoutMs = 90_000): Promise<void> {
+  try {
+    await r1StatusItem(page).waitFor({ state: 'visible', timeout: timeoutMs });
+  } catch {
+    throw new Error(`R1 Local did not activate within ${timeoutMs / 1000} s (no status bar item)`);
+  }
 }
 
 /** Runs a command from the command palette by its title. */
