@@ -12,7 +12,8 @@ import type { KvCache } from './runtime/kvCache';
 import { ModelRunner } from './runtime/modelRunner';
 import { prepareRewrittenGraph } from './runtime/rewrittenGraph';
 import { AS_EXPORTED } from './runtime/graphRewrite';
-import { createSession } from './runtime/session';
+import { EmbeddingTable } from './runtime/embeddingTable';
+import { createSession, type CreatedSession } from './runtime/session';
 import { defaultThreadCount } from './runtime/threads';
 import { ChatTemplate } from './text/chatTemplate';
 import { TextTokenizer, TokenizerLoadError } from './text/tokenizer';
@@ -145,10 +146,18 @@ export class Engine {
     const tokenizer = await loadTokenizer(folder);
     const chatTemplate = tokenizer.chatTemplate ? ChatTemplate.forTokenizer(tokenizer) : undefined;
     const graph = options.rewriteGraph === false ? { onnxPath: folder.onnxPath, features: AS_EXPORTED } : await prepareRewrittenGraph(folder.onnxPath);
-    const created = await createSession(graph.onnxPath, { requested, threads });
+    const embeddings = graph.features.embedding ? await EmbeddingTable.open(graph.onnxPath, graph.features.embedding) : undefined;
+    let created: CreatedSession;
     try {
-      // logits_to_keep is the rewrite's own input: the runner fills it, the export signature lacks it.
-      const inputs = created.session.inputMetadata.filter((m) => m.name !== graph.features.logitsToKeepInput);
+      created = await createSession(graph.onnxPath, { requested, threads });
+    } catch (err) {
+      embeddings?.close();
+      throw err;
+    }
+    try {
+      // logits_to_keep and the embeddings are the rewrite's own inputs: the runner fills them, the export signature lacks them.
+      const own = new Set([graph.features.logitsToKeepInput, graph.features.embedding?.input]);
+      const inputs = created.session.inputMetadata.filter((m) => !own.has(m.name));
       const io = describeModelIO(inputs, created.session.outputMetadata);
       const config = folder.config;
       const runner = new ModelRunner(created.session, io, {
@@ -156,7 +165,7 @@ export class Engine {
         headDim: io.headDim ?? config.headDim,
         vocabSize: config.vocabSize,
         contextLength: config.contextLength,
-      }, graph.features);
+      }, graph.features, embeddings);
       const info: ModelInfo = {
         modelPath: folder.root,
         // The session's I/O decides how the graph is driven; it wins over what the files suggest.
@@ -177,6 +186,7 @@ export class Engine {
           kvOrder: graph.features.kvOrder,
           lastLogitsOnly: graph.features.logitsToKeepInput !== undefined,
           accuracyLevelRaised: graph.features.accuracyLevelRaised,
+          embeddingsFromFile: graph.features.embedding !== undefined,
           skipped: graph.features.skipped,
         },
       };
@@ -193,6 +203,7 @@ export class Engine {
       };
       return new Engine(info, tokenizer, chatTemplate, model, context);
     } catch (err) {
+      embeddings?.close();
       await created.session.release();
       throw err;
     }

@@ -42,6 +42,8 @@ export interface ModelInfo {
     lastLogitsOnly: boolean;
     /** MatMulNBits nodes raised to accuracy_level 4. */
     accuracyLevelRaised: number;
+    /** Token embeddings are read from the model file per token instead of held in memory. */
+    embeddingsFromFile: boolean;
     /** Parts left as exported, and why. */
     skipped: string[];
   };

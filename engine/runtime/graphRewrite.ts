@@ -13,6 +13,7 @@
 // activations: about twice as fast on the CPU provider). Weights are never touched: initializers,
 // external-data references and every other node stay as they were.
 import { onnx } from 'onnx-proto';
+import { detachEmbedding, type EmbeddingSpec } from './embeddingRewrite';
 import { findGqaNodes, gqaRewriteBlocker, replaceGqaNodes } from './gqaRewrite';
 
 export const LOGITS_TO_KEEP = 'logits_to_keep';
@@ -33,8 +34,21 @@ export interface GraphFeatures {
   logitsToKeepInput?: string;
   /** MatMulNBits nodes whose accuracy_level was raised to 4. */
   accuracyLevelRaised: number;
+  /** Set when the engine looks up token embeddings itself (see embeddingRewrite.ts). */
+  embedding?: EmbeddingSpec;
   /** Parts that were left as exported, and why. */
   skipped: string[];
+}
+
+export interface RewriteOptions {
+  /** File name, next to the rewritten graph, that an inline embedding table is moved to. */
+  inlineEmbeddingFile: string;
+}
+
+export interface RewriteResult {
+  features: GraphFeatures;
+  /** The bytes of an inline embedding table, to be written to `features.embedding.file`. */
+  inlineEmbedding?: Uint8Array;
 }
 
 /** The graph as exported: nothing rewritten. */
@@ -89,6 +103,11 @@ export class GraphEditor {
   /** Inserts nodes before position `index` (nodes are kept in topological order). */
   insertAt(index: number, nodes: Node[]): void {
     this.graph.node!.splice(index, 0, ...nodes);
+  }
+
+  /** Renames every use of `from`, subgraphs included. */
+  rename(from: string, to: string): void {
+    renameUses(this.graph, from, to);
   }
 
   isInitializer(name: string): boolean {
@@ -277,11 +296,20 @@ function derivesOnlyFrom(ed: GraphEditor, value: string, source: string): boolea
 }
 
 /** Rewrites `model` in place; returns what the engine must do to drive it. */
-export function rewriteDecoderGraph(model: onnx.IModelProto): GraphFeatures {
+export function rewriteDecoderGraph(model: onnx.IModelProto, options: RewriteOptions): RewriteResult {
   const graph = model.graph;
   if (!graph) throw new Error('The ONNX model has no graph.');
   const ed = new GraphEditor(graph);
   const skipped: string[] = [];
+  const detached = detachEmbedding(ed, options.inlineEmbeddingFile);
+  if ('skipped' in detached) skipped.push(`embedding lookup left in the graph (${detached.skipped})`);
+  const features = rewriteAttentionAndLogits(model, ed, skipped);
+  if ('skipped' in detached) return { features };
+  return { features: { ...features, embedding: detached.spec }, inlineEmbedding: detached.inlineBytes };
+}
+
+function rewriteAttentionAndLogits(model: onnx.IModelProto, ed: GraphEditor, skipped: string[]): GraphFeatures {
+  const graph = ed.graph;
   const accuracyLevelRaised = raiseAccuracyLevel(graph);
   const opset = defaultOpset(model);
   if (opset < MIN_OPSET) {

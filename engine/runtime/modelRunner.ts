@@ -2,6 +2,7 @@
 // the last position. Knows the two export families' inputs (position_ids or not) and their integer
 // types; knows nothing about sampling or text.
 import * as ort from 'onnxruntime-node';
+import type { EmbeddingTable } from './embeddingTable';
 import { halfArrayToFloat32 } from './float16';
 import { AS_EXPORTED, type GraphFeatures } from './graphRewrite';
 import { KvCache } from './kvCache';
@@ -38,7 +39,11 @@ export class ModelRunner {
     readonly dims: RunnerDims,
     /** What the load-time rewrite changed (KV order, logits_to_keep); the exported graph by default. */
     readonly features: GraphFeatures = AS_EXPORTED,
-  ) {}
+    /** The token embeddings, when the rewrite took their lookup out of the graph (features.embedding). */
+    private readonly embeddings?: EmbeddingTable,
+  ) {
+    if (features.embedding && !embeddings) throw new Error('The rewritten graph takes embeddings as input: the runner needs the embedding table.');
+  }
 
   newCache(): KvCache {
     return new KvCache({ names: this.io.kvNames, dtype: this.io.kvDtype, kvHeads: this.dims.kvHeads, headDim: this.dims.headDim, order: this.features.kvOrder });
@@ -76,6 +81,7 @@ export class ModelRunner {
     if (this.io.positionDtype) {
       feeds.position_ids = intTensor(this.io.positionDtype, Array.from({ length: n }, (_, i) => past + i), [1, n]);
     }
+    if (this.embeddings) feeds[this.embeddings.spec.input] = this.embeddings.lookup(tokens);
     if (this.features.logitsToKeepInput) feeds[this.features.logitsToKeepInput] = new ort.Tensor('int64', BigInt64Array.of(BigInt(keep)), [1]);
     const outputs = await this.session.run(feeds);
     cache.append(outputs, n);
@@ -83,6 +89,7 @@ export class ModelRunner {
   }
 
   async release(): Promise<void> {
+    this.embeddings?.close();
     await this.session.release();
   }
 

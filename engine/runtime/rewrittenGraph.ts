@@ -7,10 +7,11 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { onnx } from 'onnx-proto';
+import { isEmbeddingSpec } from './embeddingTable';
 import { AS_EXPORTED, rewriteDecoderGraph, type GraphFeatures } from './graphRewrite';
 
 /** Bump when the rewrite changes, so graphs cached by an older version are rebuilt. */
-const REWRITE_VERSION = 4;
+const REWRITE_VERSION = 5;
 const MARK = '.r1-rewrite-';
 
 export interface PreparedGraph {
@@ -21,15 +22,17 @@ export interface PreparedGraph {
   reused: boolean;
 }
 
-function cachedNames(onnxPath: string, key: string): { graph: string; sidecar: string } {
+function cachedNames(onnxPath: string, key: string): { graph: string; sidecar: string; embedding: string } {
   const graph = join(dirname(onnxPath), `${basename(onnxPath, '.onnx')}${MARK}${key}.onnx`);
-  return { graph, sidecar: `${graph}.json` };
+  // An inline embedding table moves out of the graph into a file of its own (embeddingRewrite.ts).
+  return { graph, sidecar: `${graph}.json`, embedding: `${graph}.embed` };
 }
 
 async function readSidecar(path: string): Promise<GraphFeatures | undefined> {
   try {
     const parsed = JSON.parse(await readFile(path, 'utf8')) as GraphFeatures & { version?: number };
-    return parsed.version === REWRITE_VERSION && ['heads', 'rows', 'capacity'].includes(parsed.kvOrder) ? parsed : undefined;
+    const valid = parsed.version === REWRITE_VERSION && ['heads', 'rows', 'capacity'].includes(parsed.kvOrder) && (parsed.embedding === undefined || isEmbeddingSpec(parsed.embedding));
+    return valid ? parsed : undefined;
   } catch {
     return undefined;
   }
@@ -55,23 +58,30 @@ export async function prepareRewrittenGraph(onnxPath: string): Promise<PreparedG
   if (known) {
     try {
       await stat(names.graph);
+      if (known.embedding?.file === basename(names.embedding)) {
+        const { rows, width, dtype } = known.embedding;
+        if ((await stat(names.embedding)).size !== rows * width * (dtype === 'float32' ? 4 : 2)) throw new Error('embedding file damaged');
+      }
       return { onnxPath: names.graph, features: known, reused: true };
     } catch {
-      // The sidecar outlived its graph: write both again.
+      // The sidecar outlived its graph or its embedding file: write them all again.
     }
   }
 
   const model = onnx.ModelProto.decode(await readFile(onnxPath));
-  const features = rewriteDecoderGraph(model);
+  const { features, inlineEmbedding } = rewriteDecoderGraph(model, { inlineEmbeddingFile: basename(names.embedding) });
   const tmpSuffix = `.tmp-${process.pid}-${Date.now()}`;
   try {
+    if (inlineEmbedding) {
+      await writeFile(names.embedding + tmpSuffix, inlineEmbedding);
+      await rename(names.embedding + tmpSuffix, names.embedding);
+    }
     await writeFile(names.graph + tmpSuffix, onnx.ModelProto.encode(model).finish());
     await rename(names.graph + tmpSuffix, names.graph);
     await writeFile(names.sidecar + tmpSuffix, JSON.stringify({ version: REWRITE_VERSION, ...features }, null, 2));
     await rename(names.sidecar + tmpSuffix, names.sidecar);
   } catch (err) {
-    await rm(names.graph + tmpSuffix, { force: true });
-    await rm(names.sidecar + tmpSuffix, { force: true });
+    for (const path of Object.values(names)) await rm(path + tmpSuffix, { force: true });
     const why = err instanceof Error ? err.message : String(err);
     return { onnxPath, features: { ...AS_EXPORTED, skipped: [`the rewritten graph could not be written next to the model (${why}): running the graph as exported`] }, reused: false };
   }

@@ -31,6 +31,7 @@ for (const [style, quant] of cases) {
     try {
       assert.equal(rewritten.info.graphRewrite?.kvOrder, 'capacity');
       assert.equal(rewritten.info.graphRewrite?.lastLogitsOnly, true);
+      assert.equal(rewritten.info.graphRewrite?.embeddingsFromFile, true, 'the embedding lookup left the graph');
       assert.equal(exported.info.graphRewrite?.kvOrder, 'heads');
       const prompt = 'def add(a, b):\n    return a + b\n\nprint(add(';
       const want = await greedy(exported, prompt);

@@ -1,0 +1,103 @@
+// The embedding lookup leaves the graph at load (embeddingRewrite.ts): the Gather over the table
+// becomes an input the engine fills from the file. What is detached and what is left alone, and
+// that a damaged copy of an inline table is rebuilt rather than fed to the model. (That outputs
+// are unchanged is checked in rewrite.test.ts for both export styles.)
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, readdirSync, rmSync, truncateSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { onnx } from 'onnx-proto';
+import { Engine } from '../../engine/engine';
+import { detachEmbedding, INPUTS_EMBEDS } from '../../engine/runtime/embeddingRewrite';
+import { GraphEditor } from '../../engine/runtime/graphRewrite';
+import type { GenerationRequest } from '../../engine/types';
+import { fixtureModel } from '../helpers/fixtureModels';
+
+const FLOAT = onnx.TensorProto.DataType.FLOAT;
+
+function graphWith(table: onnx.ITensorProto, extraNodes: onnx.INodeProto[] = []): onnx.IGraphProto {
+  return {
+    input: [{ name: 'input_ids' }],
+    output: [{ name: 'logits' }],
+    initializer: [table],
+    node: [
+      { opType: 'Gather', input: [table.name!, 'input_ids'], output: ['embeds'], attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 0 }] },
+      { opType: 'Relu', input: ['embeds'], output: ['logits'] },
+      ...extraNodes,
+    ],
+  };
+}
+
+test('an inline table: the Gather and the initializer go, its output becomes an input, the bytes come back', () => {
+  const graph = graphWith({ name: 'embed', dataType: FLOAT, dims: [3, 2], floatData: [1, 2, 3, 4, 5, 6] });
+  const result = detachEmbedding(new GraphEditor(graph), 'model.embed');
+  assert.ok('spec' in result);
+  assert.deepEqual(result.spec, { input: INPUTS_EMBEDS, dtype: 'float32', rows: 3, width: 2, file: 'model.embed', offset: 0 });
+  assert.deepEqual([...new Float32Array(result.inlineBytes!.slice().buffer)], [1, 2, 3, 4, 5, 6]);
+  assert.deepEqual(graph.node!.map((n) => n.opType), ['Relu']);
+  assert.deepEqual(graph.node![0].input, [INPUTS_EMBEDS]);
+  assert.equal(graph.initializer!.length, 0);
+  assert.ok(graph.input!.some((i) => i.name === INPUTS_EMBEDS));
+});
+
+test('an external table is read where the model keeps it', () => {
+  const graph = graphWith({
+    name: 'embed',
+    dataType: onnx.TensorProto.DataType.FLOAT16,
+    dims: [10, 4],
+    dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
+    externalData: [{ key: 'location', value: 'model.onnx.data' }, { key: 'offset', value: '4096' }, { key: 'length', value: '80' }],
+  });
+  const result = detachEmbedding(new GraphEditor(graph), 'unused.embed');
+  assert.ok('spec' in result);
+  assert.deepEqual(result.spec, { input: INPUTS_EMBEDS, dtype: 'float16', rows: 10, width: 4, file: 'model.onnx.data', offset: 4096 });
+  assert.equal(result.inlineBytes, undefined);
+});
+
+test('left alone: a table other nodes read too (tied lm_head), a wrong external length, a non-float table', () => {
+  const tied = graphWith({ name: 'embed', dataType: FLOAT, dims: [3, 2], floatData: [1, 2, 3, 4, 5, 6] }, [{ opType: 'MatMul', input: ['logits', 'embed'], output: ['head'] }]);
+  const tiedResult = detachEmbedding(new GraphEditor(tied), 'x.embed');
+  assert.ok('skipped' in tiedResult && /tied/.test(tiedResult.skipped));
+  assert.equal(tied.node!.length, 3, 'the graph is unchanged');
+
+  const badLength = graphWith({
+    name: 'embed',
+    dataType: FLOAT,
+    dims: [10, 4],
+    dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
+    externalData: [{ key: 'location', value: 'd' }, { key: 'length', value: '7' }],
+  });
+  assert.ok('skipped' in detachEmbedding(new GraphEditor(badLength), 'x.embed'));
+
+  const ints = graphWith({ name: 'embed', dataType: onnx.TensorProto.DataType.INT32, dims: [3, 2], int32Data: [1, 2, 3, 4, 5, 6] });
+  assert.ok('skipped' in detachEmbedding(new GraphEditor(ints), 'x.embed'));
+});
+
+test('a damaged copy of an inline table is rebuilt at the next load; the output stays the same', async () => {
+  const fixture = await fixtureModel('tiny', 'optimum', 'fp32');
+  const scratch = mkdtempSync(join(tmpdir(), 'r1-embed-'));
+  try {
+    const dir = join(scratch, 'model');
+    cpSync(fixture.dir, dir, { recursive: true });
+    const request: GenerationRequest = { kind: 'completion', prompt: { type: 'text', text: 'def add(a, b):' }, maxNewTokens: 8, sampling: { greedy: true }, ignoreEos: true, splitReasoning: false };
+    const run = async () => {
+      const engine = await Engine.load({ modelPath: dir, threads: 1 });
+      try {
+        assert.equal(engine.info.graphRewrite?.embeddingsFromFile, true);
+        for await (const e of engine.generate(request)) if (e.type === 'done') return e.tokenIds;
+        throw new Error('no result');
+      } finally {
+        await engine.dispose();
+      }
+    };
+    const first = await run();
+    const onnxDir = join(dir, 'onnx');
+    const embed = readdirSync(onnxDir).find((n) => n.endsWith('.embed'));
+    assert.ok(embed, 'the inline table was moved next to the rewritten graph');
+    truncateSync(join(onnxDir, embed), 100);
+    assert.deepEqual(await run(), first);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+});
