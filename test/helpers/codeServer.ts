@@ -1,7 +1,7 @@
 // Browser end-to-end harness: a fresh code-server (see scripts/e2e/codeServer.ts) plus Debian's
 // Chromium driven by playwright-core. Records every request the page makes, saves screenshots under
 // test-output/, and turns a failure into an error that names the screenshot.
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Frame, type Locator, type Page } from 'playwright-core';
 import { startCodeServer, type CodeServer, type CodeServerOptions } from '../../scripts/e2e/codeServer.ts';
@@ -105,14 +105,31 @@ export async function openWorkbench(options: WorkbenchOptions): Promise<Workbenc
   }
 }
 
-/** Runs a test step; on failure saves a screenshot and rethrows with its path (and the server log). */
+/** The last lines of R1 Local's own log (its output channel) in this server's newest log folder. */
+export function extensionLogTail(runDir: string, lines = 30): string {
+  const logs = join(runDir, 'user-data', 'logs');
+  if (!existsSync(logs)) return '(no log folder)';
+  for (const session of readdirSync(logs).sort().reverse()) {
+    for (const host of readdirSync(join(logs, session)).filter((n) => n.startsWith('exthost'))) {
+      const file = join(logs, session, host, 'r1-local.r1-local', 'R1 Local.log');
+      if (existsSync(file)) return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+    }
+  }
+  return '(R1 Local wrote no log)';
+}
+
+/**
+ * Runs a test step; on failure saves a screenshot and rethrows with its path, the server log's path
+ * and the extension's last log lines (what the extension did is the first thing to read).
+ */
 export async function withScreenshotOnFailure<T>(workbench: Workbench, name: string, step: () => Promise<T>): Promise<T> {
   try {
     return await step();
   } catch (error) {
     const file = await workbench.screenshot(`${name}-failure`).catch((e: unknown) => `(screenshot failed: ${String(e)})`);
     const message = error instanceof Error ? error.message : String(error);
-    throw new Error(`${message}\nscreenshot: ${file}\ncode-server log: ${workbench.server.logFile}`, { cause: error });
+    const log = extensionLogTail(workbench.server.runDir);
+    throw new Error(`${message}\nscreenshot: ${file}\ncode-server log: ${workbench.server.logFile}\nR1 Local log (last lines):\n${log}`, { cause: error });
   }
 }
 
