@@ -1,17 +1,18 @@
 // The rewritten decoder graph on disk: written once next to the model file (external-data
 // locations are relative to the .onnx file's folder, so the copy must live beside it) and reused
 // while the model file keeps its size and mtime. A JSON sidecar, written last, records what the
-// rewrite did and marks the pair complete. When the folder cannot be written, the model runs as
+// rewrite did and marks the set of files complete. When the folder cannot be written, the model runs as
 // exported and the reason is returned.
 import { createHash } from 'node:crypto';
 import { readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { onnx } from 'onnx-proto';
 import { isEmbeddingSpec } from './embeddingTable';
+import { externalizeInitializers } from './externalizeInitializers';
 import { AS_EXPORTED, rewriteDecoderGraph, type GraphFeatures } from './graphRewrite';
 
 /** Bump when the rewrite changes, so graphs cached by an older version are rebuilt. */
-const REWRITE_VERSION = 5;
+const REWRITE_VERSION = 6;
 const MARK = '.r1-rewrite-';
 
 export interface PreparedGraph {
@@ -22,17 +23,28 @@ export interface PreparedGraph {
   reused: boolean;
 }
 
-function cachedNames(onnxPath: string, key: string): { graph: string; sidecar: string; embedding: string } {
+function cachedNames(onnxPath: string, key: string): { graph: string; sidecar: string; embedding: string; data: string } {
   const graph = join(dirname(onnxPath), `${basename(onnxPath, '.onnx')}${MARK}${key}.onnx`);
-  // An inline embedding table moves out of the graph into a file of its own (embeddingRewrite.ts).
-  return { graph, sidecar: `${graph}.json`, embedding: `${graph}.embed` };
+  // An inline embedding table moves out of the graph into a file of its own (embeddingRewrite.ts),
+  // and the other large inline weights into an external-data file (externalizeInitializers.ts).
+  return { graph, sidecar: `${graph}.json`, embedding: `${graph}.embed`, data: `${graph}.data` };
 }
 
-async function readSidecar(path: string): Promise<GraphFeatures | undefined> {
+interface Sidecar {
+  features: GraphFeatures;
+  /** Initializers moved into the `.data` file; 0 when the model's weights were external already. */
+  movedInitializers: number;
+}
+
+async function readSidecar(path: string): Promise<Sidecar | undefined> {
   try {
-    const parsed = JSON.parse(await readFile(path, 'utf8')) as GraphFeatures & { version?: number };
-    const valid = parsed.version === REWRITE_VERSION && ['heads', 'rows', 'capacity'].includes(parsed.kvOrder) && (parsed.embedding === undefined || isEmbeddingSpec(parsed.embedding));
-    return valid ? parsed : undefined;
+    const { version, movedInitializers, ...features } = JSON.parse(await readFile(path, 'utf8')) as GraphFeatures & { version?: number; movedInitializers?: number };
+    const valid =
+      version === REWRITE_VERSION &&
+      ['heads', 'rows', 'capacity'].includes(features.kvOrder) &&
+      (features.embedding === undefined || isEmbeddingSpec(features.embedding)) &&
+      Number.isSafeInteger(movedInitializers);
+    return valid ? { features, movedInitializers: movedInitializers! } : undefined;
   } catch {
     return undefined;
   }
@@ -58,13 +70,15 @@ export async function prepareRewrittenGraph(onnxPath: string): Promise<PreparedG
   if (known) {
     try {
       await stat(names.graph);
-      if (known.embedding?.file === basename(names.embedding)) {
-        const { rows, width, dtype } = known.embedding;
+      const embedding = known.features.embedding;
+      if (embedding?.file === basename(names.embedding)) {
+        const { rows, width, dtype } = embedding;
         if ((await stat(names.embedding)).size !== rows * width * (dtype === 'float32' ? 4 : 2)) throw new Error('embedding file damaged');
       }
-      return { onnxPath: names.graph, features: known, reused: true };
+      if (known.movedInitializers > 0) await stat(names.data);
+      return { onnxPath: names.graph, features: known.features, reused: true };
     } catch {
-      // The sidecar outlived its graph or its embedding file: write them all again.
+      // The sidecar outlived its graph or one of its files: write them all again.
     }
   }
 
@@ -76,9 +90,11 @@ export async function prepareRewrittenGraph(onnxPath: string): Promise<PreparedG
       await writeFile(names.embedding + tmpSuffix, inlineEmbedding);
       await rename(names.embedding + tmpSuffix, names.embedding);
     }
+    const movedInitializers = await externalizeInitializers(model.graph!, names.data + tmpSuffix, basename(names.data));
+    if (movedInitializers > 0) await rename(names.data + tmpSuffix, names.data);
     await writeFile(names.graph + tmpSuffix, onnx.ModelProto.encode(model).finish());
     await rename(names.graph + tmpSuffix, names.graph);
-    await writeFile(names.sidecar + tmpSuffix, JSON.stringify({ version: REWRITE_VERSION, ...features }, null, 2));
+    await writeFile(names.sidecar + tmpSuffix, JSON.stringify({ version: REWRITE_VERSION, movedInitializers, ...features }, null, 2));
     await rename(names.sidecar + tmpSuffix, names.sidecar);
   } catch (err) {
     for (const path of Object.values(names)) await rm(path + tmpSuffix, { force: true });

@@ -4,7 +4,9 @@
 // prefix reuse rolls the row cache back.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { onnx } from 'onnx-proto';
 import { Engine } from '../../engine/engine';
 import type { FixtureQuant } from '../../engine/fixtures';
 import type { ExportStyle, GenerationEvent, GenerationRequest } from '../../engine/types';
@@ -76,4 +78,25 @@ test('long prompts grow the KV buffers mid-prefill without changing the output (
       await exported.dispose();
     }
   }
+});
+
+test("an inline model's rewritten copy keeps its large weights in an aligned external-data file beside it", async () => {
+  const model = await fixtureModel('tiny', 'optimum', 'fp32');
+  const engine = await Engine.load({ modelPath: model.dir, threads: 1 });
+  await engine.dispose();
+  const onnxDir = join(model.dir, 'onnx');
+  const graphFile = readdirSync(onnxDir).find((n) => n.includes('.r1-rewrite-') && n.endsWith('.onnx'));
+  assert.ok(graphFile, 'a rewritten graph exists');
+  assert.ok(existsSync(join(onnxDir, `${graphFile}.data`)), 'its weights file exists');
+  const rewritten = onnx.ModelProto.decode(readFileSync(join(onnxDir, graphFile)));
+  let external = 0;
+  for (const t of rewritten.graph!.initializer!) {
+    assert.ok((t.rawData?.length ?? 0) < 4096, `${t.name} is still inline`);
+    if (t.dataLocation !== onnx.TensorProto.DataLocation.EXTERNAL) continue;
+    external++;
+    const entry = (key: string) => t.externalData!.find((e) => e.key === key)!.value!;
+    assert.equal(entry('location'), `${graphFile}.data`);
+    if (Number(entry('length')) >= 1 << 20) assert.equal(Number(entry('offset')) % 65536, 0, `${t.name} is aligned for mapping`);
+  }
+  assert.ok(external > 0, 'weights moved out of the graph file');
 });
