@@ -5,8 +5,9 @@
 // to read a few file names. This walks the protobuf wire format with positioned reads, descends
 // only into the messages that can hold tensors, and skips every other field by its length.
 // A file that ends in the middle of a field is reported as truncated.
-import { open, type FileHandle } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { ModelLoadError } from './modelLoadError';
+import { Cursor, WIRE_LEN, fields } from './protobufWire';
 
 export interface ExternalDataRef {
   /** Initializer (or attribute tensor) name, for error messages. */
@@ -29,115 +30,6 @@ const node: Schema = { 5: attribute };
 Object.assign(graph, { 1: node, 5: TENSOR, 15: sparse });
 const fn: Schema = { 7: node };
 const model: Schema = { 7: graph, 25: fn };
-
-const WINDOW = 64 * 1024;
-const WIRE_VARINT = 0;
-const WIRE_I64 = 1;
-const WIRE_LEN = 2;
-const WIRE_I32 = 5;
-
-class Cursor {
-  private buf = Buffer.alloc(WINDOW);
-  private bufStart = 0;
-  private bufLen = 0;
-  constructor(
-    private readonly file: FileHandle,
-    readonly size: number,
-    readonly label: string,
-  ) {}
-
-  truncated(): ModelLoadError {
-    return new ModelLoadError('corrupt-file', `${this.label} is truncated or is not an ONNX model (protobuf ends mid-field).`);
-  }
-
-  private async byte(pos: number): Promise<number> {
-    if (pos >= this.size) throw this.truncated();
-    if (pos < this.bufStart || pos >= this.bufStart + this.bufLen) {
-      const { bytesRead } = await this.file.read(this.buf, 0, WINDOW, pos);
-      this.bufStart = pos;
-      this.bufLen = bytesRead;
-      if (bytesRead === 0) throw this.truncated();
-    }
-    return this.buf[pos - this.bufStart];
-  }
-
-  /** Varints can exceed 32 bits (lengths in a 2 GB file): accumulate with arithmetic, not bit ops. */
-  async varint(pos: number): Promise<[value: number, next: number]> {
-    // Fast path: the whole varint (at most 10 bytes) is in the window, so no awaits per byte.
-    if (pos >= this.bufStart && pos + 10 <= this.bufStart + this.bufLen) {
-      let value = 0;
-      let scale = 1;
-      for (let i = pos - this.bufStart, end = i + 10; i < end; i++) {
-        const b = this.buf[i];
-        value += (b & 0x7f) * scale;
-        if ((b & 0x80) === 0) return [value, i + 1 + this.bufStart];
-        scale *= 128;
-      }
-      throw new ModelLoadError('corrupt-file', `${this.label} is not an ONNX model (malformed varint at byte ${pos}).`);
-    }
-    let value = 0;
-    let scale = 1;
-    for (let i = 0; i < 10; i++) {
-      const b = await this.byte(pos + i);
-      value += (b & 0x7f) * scale;
-      if ((b & 0x80) === 0) return [value, pos + i + 1];
-      scale *= 128;
-    }
-    throw new ModelLoadError('corrupt-file', `${this.label} is not an ONNX model (malformed varint at byte ${pos}).`);
-  }
-
-  async bytes(pos: number, length: number): Promise<Buffer> {
-    if (pos + length > this.size) throw this.truncated();
-    const out = Buffer.alloc(length);
-    await this.file.read(out, 0, length, pos);
-    return out;
-  }
-}
-
-interface Field {
-  field: number;
-  wire: number;
-  /** For length-delimited fields: where the payload starts and ends. For varints: the value. */
-  start: number;
-  end: number;
-  value: number;
-}
-
-/** Iterates over the fields of the message occupying [start, end). */
-async function* fields(c: Cursor, start: number, end: number): AsyncGenerator<Field> {
-  let pos = start;
-  while (pos < end) {
-    const [tag, afterTag] = await c.varint(pos);
-    const field = Math.floor(tag / 8);
-    const wire = tag % 8;
-    if (field === 0) throw new ModelLoadError('corrupt-file', `${c.label} is not an ONNX model (invalid protobuf field number 0).`);
-    switch (wire) {
-      case WIRE_VARINT: {
-        const [value, next] = await c.varint(afterTag);
-        yield { field, wire, start: afterTag, end: next, value };
-        pos = next;
-        break;
-      }
-      case WIRE_I64:
-        pos = afterTag + 8;
-        break;
-      case WIRE_I32:
-        pos = afterTag + 4;
-        break;
-      case WIRE_LEN: {
-        const [length, payload] = await c.varint(afterTag);
-        const payloadEnd = payload + length;
-        if (payloadEnd > end) throw c.truncated();
-        yield { field, wire, start: payload, end: payloadEnd, value: length };
-        pos = payloadEnd;
-        break;
-      }
-      default:
-        throw new ModelLoadError('corrupt-file', `${c.label} is not an ONNX model (unsupported protobuf wire type ${wire}).`);
-    }
-  }
-  if (pos > end) throw c.truncated();
-}
 
 async function readTensor(c: Cursor, start: number, end: number, out: ExternalDataRef[]): Promise<void> {
   let name = '';

@@ -7,12 +7,12 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { onnx } from 'onnx-proto';
+import { readOnnxSkeleton } from '../model/onnxSkeleton';
 import { isEmbeddingSpec } from './embeddingTable';
-import { externalizeInitializers } from './externalizeInitializers';
 import { AS_EXPORTED, rewriteDecoderGraph, type GraphFeatures } from './graphRewrite';
 
 /** Bump when the rewrite changes, so graphs cached by an older version are rebuilt. */
-const REWRITE_VERSION = 6;
+const REWRITE_VERSION = 7;
 const MARK = '.r1-rewrite-';
 
 export interface PreparedGraph {
@@ -23,16 +23,16 @@ export interface PreparedGraph {
   reused: boolean;
 }
 
-function cachedNames(onnxPath: string, key: string): { graph: string; sidecar: string; embedding: string; data: string } {
+function cachedNames(onnxPath: string, key: string): { graph: string; sidecar: string; embedding: string } {
   const graph = join(dirname(onnxPath), `${basename(onnxPath, '.onnx')}${MARK}${key}.onnx`);
-  // An inline embedding table moves out of the graph into a file of its own (embeddingRewrite.ts),
-  // and the other large inline weights into an external-data file (externalizeInitializers.ts).
-  return { graph, sidecar: `${graph}.json`, embedding: `${graph}.embed`, data: `${graph}.data` };
+  // An embedding table stored in a form that cannot be referenced in place (float_data rather than
+  // raw_data) moves into a file of its own (embeddingRewrite.ts).
+  return { graph, sidecar: `${graph}.json`, embedding: `${graph}.embed` };
 }
 
 interface Sidecar {
   features: GraphFeatures;
-  /** Initializers moved into the `.data` file; 0 when the model's weights were external already. */
+  /** Inline initializers the copy references in the original file (onnxSkeleton.ts); 0 for external-data exports. */
   movedInitializers: number;
 }
 
@@ -75,14 +75,16 @@ export async function prepareRewrittenGraph(onnxPath: string): Promise<PreparedG
         const { rows, width, dtype } = embedding;
         if ((await stat(names.embedding)).size !== rows * width * (dtype === 'float32' ? 4 : 2)) throw new Error('embedding file damaged');
       }
-      if (known.movedInitializers > 0) await stat(names.data);
       return { onnxPath: names.graph, features: known.features, reused: true };
     } catch {
       // The sidecar outlived its graph or one of its files: write them all again.
     }
   }
 
-  const model = onnx.ModelProto.decode(await readFile(onnxPath));
+  // Large inline weights are not read: the copy refers to them where they lie in the original file.
+  const skeleton = await readOnnxSkeleton(onnxPath);
+  const model = onnx.ModelProto.decode(skeleton.bytes);
+  const movedInitializers = skeleton.movedInitializers;
   const { features, inlineEmbedding } = rewriteDecoderGraph(model, { inlineEmbeddingFile: basename(names.embedding) });
   const tmpSuffix = `.tmp-${process.pid}-${Date.now()}`;
   try {
@@ -90,8 +92,6 @@ export async function prepareRewrittenGraph(onnxPath: string): Promise<PreparedG
       await writeFile(names.embedding + tmpSuffix, inlineEmbedding);
       await rename(names.embedding + tmpSuffix, names.embedding);
     }
-    const movedInitializers = await externalizeInitializers(model.graph!, names.data + tmpSuffix, basename(names.data));
-    if (movedInitializers > 0) await rename(names.data + tmpSuffix, names.data);
     await writeFile(names.graph + tmpSuffix, onnx.ModelProto.encode(model).finish());
     await rename(names.graph + tmpSuffix, names.graph);
     await writeFile(names.sidecar + tmpSuffix, JSON.stringify({ version: REWRITE_VERSION, movedInitializers, ...features }, null, 2));

@@ -4,7 +4,7 @@
 // are unchanged is checked in rewrite.test.ts for both export styles.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readdirSync, rmSync, truncateSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onnx } from 'onnx-proto';
@@ -74,29 +74,39 @@ test('left alone: a table other nodes read too (tied lm_head), a wrong external 
   assert.ok('skipped' in detachEmbedding(new GraphEditor(ints), 'x.embed'));
 });
 
-test('a damaged copy of an inline table is rebuilt at the next load; the output stays the same', async () => {
+test('a table stored as float_data moves to a file of its own; a damaged copy is rebuilt at the next load, and the output stays the same', async () => {
   const fixture = await fixtureModel('tiny', 'optimum', 'fp32');
   const scratch = mkdtempSync(join(tmpdir(), 'r1-embed-'));
   try {
     const dir = join(scratch, 'model');
     cpSync(fixture.dir, dir, { recursive: true });
+    const onnxDir = join(dir, 'onnx');
+    const onnxFile = readdirSync(onnxDir).find((n) => n.endsWith('.onnx') && !n.includes('.r1-rewrite-'))!;
+    for (const name of readdirSync(onnxDir)) if (name.includes('.r1-rewrite-')) rmSync(join(onnxDir, name));
+    // Some exporters write float tensors as float_data, which cannot be referenced in place.
+    const model = onnx.ModelProto.decode(readFileSync(join(onnxDir, onnxFile)));
+    const table = model.graph!.initializer!.find((t) => t.name === 'model.embed_tokens.weight')!;
+    table.floatData = Array.from(new Float32Array(Uint8Array.from(table.rawData!).buffer));
+    table.rawData = null;
+    writeFileSync(join(onnxDir, onnxFile), onnx.ModelProto.encode(model).finish());
+
     const request: GenerationRequest = { kind: 'completion', prompt: { type: 'text', text: 'def add(a, b):' }, maxNewTokens: 8, sampling: { greedy: true }, ignoreEos: true, splitReasoning: false };
-    const run = async () => {
-      const engine = await Engine.load({ modelPath: dir, threads: 1 });
+    const run = async (rewriteGraph = true) => {
+      const engine = await Engine.load({ modelPath: dir, threads: 1, rewriteGraph });
       try {
-        assert.equal(engine.info.graphRewrite?.embeddingsFromFile, true);
+        assert.equal(engine.info.graphRewrite?.embeddingsFromFile, rewriteGraph);
         for await (const e of engine.generate(request)) if (e.type === 'done') return e.tokenIds;
         throw new Error('no result');
       } finally {
         await engine.dispose();
       }
     };
-    const first = await run();
-    const onnxDir = join(dir, 'onnx');
+    const want = await run(false);
+    assert.deepEqual(await run(), want);
     const embed = readdirSync(onnxDir).find((n) => n.endsWith('.embed'));
-    assert.ok(embed, 'the inline table was moved next to the rewritten graph');
+    assert.ok(embed, 'the table was written next to the rewritten graph');
     truncateSync(join(onnxDir, embed), 100);
-    assert.deepEqual(await run(), first);
+    assert.deepEqual(await run(), want);
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
