@@ -111,3 +111,56 @@ test('a table stored as float_data moves to a file of its own; a damaged copy is
     rmSync(scratch, { recursive: true, force: true });
   }
 });
+
+test('a float16 table (as in q4f16 exports) is fed as float16 rows and gives the exported graph\'s tokens', async () => {
+  const fixture = await fixtureModel('tiny', 'optimum', 'fp32');
+  const scratch = mkdtempSync(join(tmpdir(), 'r1-embed16-'));
+  try {
+    const dir = join(scratch, 'model');
+    cpSync(fixture.dir, dir, { recursive: true });
+    const onnxDir = join(dir, 'onnx');
+    const onnxFile = readdirSync(onnxDir).find((n) => n.endsWith('.onnx') && !n.includes('.r1-rewrite-'))!;
+    for (const name of readdirSync(onnxDir)) if (name.includes('.r1-rewrite-')) rmSync(join(onnxDir, name));
+    const model = onnx.ModelProto.decode(readFileSync(join(onnxDir, onnxFile)));
+    const graph = model.graph!;
+    const table = graph.initializer!.find((t) => t.name === 'model.embed_tokens.weight')!;
+    const count = (table.dims as number[]).reduce((a, b) => a * Number(b), 1);
+    // Random halves in ±[2^-5, 2^-1): sign, exponent 10..13, random mantissa.
+    const halves = new Uint16Array(count);
+    let seed = 12345;
+    for (let i = 0; i < count; i++) {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      halves[i] = ((seed >>> 31) << 15) | ((10 + ((seed >>> 20) & 3)) << 10) | (seed & 0x3ff);
+    }
+    table.dataType = onnx.TensorProto.DataType.FLOAT16;
+    table.rawData = new Uint8Array(halves.buffer);
+    const gather = graph.node!.find((n) => n.opType === 'Gather' && n.input![1] === 'input_ids')!;
+    const embeds = gather.output![0];
+    gather.output = [`${embeds}_half`];
+    graph.node!.splice(graph.node!.indexOf(gather) + 1, 0, {
+      opType: 'Cast',
+      input: [`${embeds}_half`],
+      output: [embeds],
+      name: 'embeds_to_float',
+      attribute: [{ name: 'to', type: onnx.AttributeProto.AttributeType.INT, i: onnx.TensorProto.DataType.FLOAT }],
+    });
+    writeFileSync(join(onnxDir, onnxFile), onnx.ModelProto.encode(model).finish());
+
+    const request: GenerationRequest = { kind: 'completion', prompt: { type: 'text', text: 'def add(a, b):' }, maxNewTokens: 12, sampling: { greedy: true }, ignoreEos: true, splitReasoning: false };
+    const run = async (rewriteGraph: boolean) => {
+      const engine = await Engine.load({ modelPath: dir, threads: 1, rewriteGraph });
+      try {
+        assert.equal(engine.info.graphRewrite?.embeddingsFromFile, rewriteGraph);
+        for await (const e of engine.generate(request)) if (e.type === 'done') return e.tokenIds;
+        throw new Error('no result');
+      } finally {
+        await engine.dispose();
+      }
+    };
+    const want = await run(false);
+    assert.ok(new Set(want).size > 1, 'greedy output is not one repeated token');
+    assert.deepEqual(await run(true), want);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+});
