@@ -10,8 +10,9 @@
 //     transposed back inside the graph, and returns its new rows after the past.
 // In the same pass the lm_head runs on the last `logits_to_keep` positions only (1 while decoding,
 // a few while verifying a speculative draft) and MatMulNBits nodes get accuracy_level 4 (int8
-// activations: about twice as fast on the CPU provider). Weights are never touched: initializers,
-// external-data references and every other node stay as they were.
+// activations: about twice as fast on the CPU provider), and the token-embedding lookup leaves the
+// graph for the engine to do from the file (embeddingRewrite.ts). Weight values are never changed:
+// every other initializer, external-data reference and node stays as it was.
 import { onnx } from 'onnx-proto';
 import { detachEmbedding, type EmbeddingSpec } from './embeddingRewrite';
 import { findGqaNodes, gqaRewriteBlocker, replaceGqaNodes } from './gqaRewrite';
