@@ -34,6 +34,16 @@ export type EmbeddingDetach =
 
 const ELEMENT_BYTES = { float32: 4, float16: 2 } as const;
 
+/** Bytes of one row of the table. */
+export function embeddingRowBytes(spec: Pick<EmbeddingSpec, 'width' | 'dtype'>): number {
+  return spec.width * ELEMENT_BYTES[spec.dtype];
+}
+
+/** Bytes of the whole table. */
+export function embeddingTableBytes(spec: Pick<EmbeddingSpec, 'rows' | 'width' | 'dtype'>): number {
+  return spec.rows * embeddingRowBytes(spec);
+}
+
 function elementType(dataType: number | null | undefined): keyof typeof ELEMENT_BYTES | undefined {
   if (dataType === onnx.TensorProto.DataType.FLOAT) return 'float32';
   if (dataType === onnx.TensorProto.DataType.FLOAT16) return 'float16';
@@ -89,7 +99,7 @@ export function detachEmbedding(ed: GraphEditor, inlineFile: string): EmbeddingD
   const [rows, width] = (table.dims ?? []).map(Number);
   if ((table.dims ?? []).length !== 2 || !(rows > 0) || !(width > 0)) return { skipped: 'the embedding table is not 2-D' };
   if (countUses(graph, tableName) !== 1) return { skipped: 'the embedding table is read by other nodes too (tied weights)' };
-  const tableBytes = rows * width * ELEMENT_BYTES[dtype];
+  const tableBytes = embeddingTableBytes({ rows, width, dtype });
 
   let spec: EmbeddingSpec;
   let bytes: Uint8Array | undefined;

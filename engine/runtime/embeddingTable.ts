@@ -8,9 +8,7 @@ import { dirname } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { ModelLoadError } from '../model/modelLoadError';
 import { resolveInsideFolder } from '../model/safePath';
-import type { EmbeddingSpec } from './embeddingRewrite';
-
-const ELEMENT_BYTES = { float32: 4, float16: 2 } as const;
+import { embeddingRowBytes, embeddingTableBytes, type EmbeddingSpec } from './embeddingRewrite';
 
 /** True when `value` has the shape of an EmbeddingSpec (it may come from a cached JSON file). */
 export function isEmbeddingSpec(value: unknown): value is EmbeddingSpec {
@@ -37,7 +35,7 @@ export class EmbeddingTable {
     fd: number,
   ) {
     this.fd = fd;
-    this.rowBytes = spec.width * ELEMENT_BYTES[spec.dtype];
+    this.rowBytes = embeddingRowBytes(spec);
   }
 
   /** Opens the table named by `spec`, relative to the folder of the graph `onnxPath`. */
@@ -46,7 +44,7 @@ export class EmbeddingTable {
     const path = await resolveInsideFolder(folder, spec.file, 'embedding table');
     const fd = openSync(path, 'r');
     try {
-      const needed = spec.offset + spec.rows * spec.width * ELEMENT_BYTES[spec.dtype];
+      const needed = spec.offset + embeddingTableBytes(spec);
       const { size } = fstatSync(fd);
       if (size < needed) {
         throw new ModelLoadError('corrupt-file', `${spec.file} is ${size} bytes, too short for the embedding table it must hold (${needed} bytes): the file is truncated.`);

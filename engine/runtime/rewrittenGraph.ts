@@ -8,6 +8,7 @@ import { readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises
 import { basename, dirname, join } from 'node:path';
 import { onnx } from 'onnx-proto';
 import { readOnnxSkeleton } from '../model/onnxSkeleton';
+import { embeddingTableBytes } from './embeddingRewrite';
 import { isEmbeddingSpec } from './embeddingTable';
 import { AS_EXPORTED, rewriteDecoderGraph, type GraphFeatures } from './graphRewrite';
 
@@ -71,9 +72,8 @@ export async function prepareRewrittenGraph(onnxPath: string): Promise<PreparedG
     try {
       await stat(names.graph);
       const embedding = known.features.embedding;
-      if (embedding?.file === basename(names.embedding)) {
-        const { rows, width, dtype } = embedding;
-        if ((await stat(names.embedding)).size !== rows * width * (dtype === 'float32' ? 4 : 2)) throw new Error('embedding file damaged');
+      if (embedding?.file === basename(names.embedding) && (await stat(names.embedding)).size !== embeddingTableBytes(embedding)) {
+        throw new Error('embedding file damaged');
       }
       return { onnxPath: names.graph, features: known.features, reused: true };
     } catch {

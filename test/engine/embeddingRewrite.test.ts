@@ -74,7 +74,11 @@ test('left alone: a table other nodes read too (tied lm_head), a wrong external 
   assert.ok('skipped' in detachEmbedding(new GraphEditor(ints), 'x.embed'));
 });
 
-test('a table stored as float_data moves to a file of its own; a damaged copy is rebuilt at the next load, and the output stays the same', async () => {
+/**
+ * Runs `body` on a private copy of the tiny optimum model whose graph `edit` changed (no rewritten
+ * copy carried over), and removes the copy afterwards.
+ */
+async function withEditedModel(edit: (model: onnx.IModelProto) => void, body: (dir: string, onnxDir: string) => Promise<void>): Promise<void> {
   const fixture = await fixtureModel('tiny', 'optimum', 'fp32');
   const scratch = mkdtempSync(join(tmpdir(), 'r1-embed-'));
   try {
@@ -83,47 +87,53 @@ test('a table stored as float_data moves to a file of its own; a damaged copy is
     const onnxDir = join(dir, 'onnx');
     const onnxFile = readdirSync(onnxDir).find((n) => n.endsWith('.onnx') && !n.includes('.r1-rewrite-'))!;
     for (const name of readdirSync(onnxDir)) if (name.includes('.r1-rewrite-')) rmSync(join(onnxDir, name));
-    // Some exporters write float tensors as float_data, which cannot be referenced in place.
     const model = onnx.ModelProto.decode(readFileSync(join(onnxDir, onnxFile)));
-    const table = model.graph!.initializer!.find((t) => t.name === 'model.embed_tokens.weight')!;
-    table.floatData = Array.from(new Float32Array(Uint8Array.from(table.rawData!).buffer));
-    table.rawData = null;
+    edit(model);
     writeFileSync(join(onnxDir, onnxFile), onnx.ModelProto.encode(model).finish());
-
-    const request: GenerationRequest = { kind: 'completion', prompt: { type: 'text', text: 'def add(a, b):' }, maxNewTokens: 8, sampling: { greedy: true }, ignoreEos: true, splitReasoning: false };
-    const run = async (rewriteGraph = true) => {
-      const engine = await Engine.load({ modelPath: dir, threads: 1, rewriteGraph });
-      try {
-        assert.equal(engine.info.graphRewrite?.embeddingsFromFile, rewriteGraph);
-        for await (const e of engine.generate(request)) if (e.type === 'done') return e.tokenIds;
-        throw new Error('no result');
-      } finally {
-        await engine.dispose();
-      }
-    };
-    const want = await run(false);
-    assert.deepEqual(await run(), want);
-    const embed = readdirSync(onnxDir).find((n) => n.endsWith('.embed'));
-    assert.ok(embed, 'the table was written next to the rewritten graph');
-    truncateSync(join(onnxDir, embed), 100);
-    assert.deepEqual(await run(), want);
+    await body(dir, onnxDir);
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+/** Greedy tokens of the model in `dir`, with the load-time rewrite or as exported. */
+async function greedyTokens(dir: string, rewriteGraph: boolean, maxNewTokens: number): Promise<number[]> {
+  const request: GenerationRequest = { kind: 'completion', prompt: { type: 'text', text: 'def add(a, b):' }, maxNewTokens, sampling: { greedy: true }, ignoreEos: true, splitReasoning: false };
+  const engine = await Engine.load({ modelPath: dir, threads: 1, rewriteGraph });
+  try {
+    assert.equal(engine.info.graphRewrite?.embeddingsFromFile, rewriteGraph);
+    for await (const e of engine.generate(request)) if (e.type === 'done') return e.tokenIds;
+    throw new Error('no result');
+  } finally {
+    await engine.dispose();
+  }
+}
+
+function embeddingTable(model: onnx.IModelProto): onnx.ITensorProto {
+  return model.graph!.initializer!.find((t) => t.name === 'model.embed_tokens.weight')!;
+}
+
+test('a table stored as float_data moves to a file of its own; a damaged copy is rebuilt at the next load, and the output stays the same', async () => {
+  // Some exporters write float tensors as float_data, which cannot be referenced in place.
+  const toFloatData = (model: onnx.IModelProto) => {
+    const table = embeddingTable(model);
+    table.floatData = Array.from(new Float32Array(Uint8Array.from(table.rawData!).buffer));
+    table.rawData = null;
+  };
+  await withEditedModel(toFloatData, async (dir, onnxDir) => {
+    const want = await greedyTokens(dir, false, 8);
+    assert.deepEqual(await greedyTokens(dir, true, 8), want);
+    const embed = readdirSync(onnxDir).find((n) => n.endsWith('.embed'));
+    assert.ok(embed, 'the table was written next to the rewritten graph');
+    truncateSync(join(onnxDir, embed), 100);
+    assert.deepEqual(await greedyTokens(dir, true, 8), want);
+  });
 });
 
 test('a float16 table (as in q4f16 exports) is fed as float16 rows and gives the exported graph\'s tokens', async () => {
-  const fixture = await fixtureModel('tiny', 'optimum', 'fp32');
-  const scratch = mkdtempSync(join(tmpdir(), 'r1-embed16-'));
-  try {
-    const dir = join(scratch, 'model');
-    cpSync(fixture.dir, dir, { recursive: true });
-    const onnxDir = join(dir, 'onnx');
-    const onnxFile = readdirSync(onnxDir).find((n) => n.endsWith('.onnx') && !n.includes('.r1-rewrite-'))!;
-    for (const name of readdirSync(onnxDir)) if (name.includes('.r1-rewrite-')) rmSync(join(onnxDir, name));
-    const model = onnx.ModelProto.decode(readFileSync(join(onnxDir, onnxFile)));
+  const toFloat16 = (model: onnx.IModelProto) => {
     const graph = model.graph!;
-    const table = graph.initializer!.find((t) => t.name === 'model.embed_tokens.weight')!;
+    const table = embeddingTable(model);
     const count = (table.dims as number[]).reduce((a, b) => a * Number(b), 1);
     // Random halves in ±[2^-5, 2^-1): sign, exponent 10..13, random mantissa.
     const halves = new Uint16Array(count);
@@ -144,23 +154,10 @@ test('a float16 table (as in q4f16 exports) is fed as float16 rows and gives the
       name: 'embeds_to_float',
       attribute: [{ name: 'to', type: onnx.AttributeProto.AttributeType.INT, i: onnx.TensorProto.DataType.FLOAT }],
     });
-    writeFileSync(join(onnxDir, onnxFile), onnx.ModelProto.encode(model).finish());
-
-    const request: GenerationRequest = { kind: 'completion', prompt: { type: 'text', text: 'def add(a, b):' }, maxNewTokens: 12, sampling: { greedy: true }, ignoreEos: true, splitReasoning: false };
-    const run = async (rewriteGraph: boolean) => {
-      const engine = await Engine.load({ modelPath: dir, threads: 1, rewriteGraph });
-      try {
-        assert.equal(engine.info.graphRewrite?.embeddingsFromFile, rewriteGraph);
-        for await (const e of engine.generate(request)) if (e.type === 'done') return e.tokenIds;
-        throw new Error('no result');
-      } finally {
-        await engine.dispose();
-      }
-    };
-    const want = await run(false);
+  };
+  await withEditedModel(toFloat16, async (dir) => {
+    const want = await greedyTokens(dir, false, 12);
     assert.ok(new Set(want).size > 1, 'greedy output is not one repeated token');
-    assert.deepEqual(await run(true), want);
-  } finally {
-    rmSync(scratch, { recursive: true, force: true });
-  }
+    assert.deepEqual(await greedyTokens(dir, true, 12), want);
+  });
 });
