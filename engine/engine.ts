@@ -5,15 +5,11 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { generate as generateTokens, type ForwardModel, type GenerationContext } from './generation/generator';
 import { PrefixCache } from './generation/prefixCache';
-import { describeModelIO } from './model/ioSignature';
 import { inspectModelFolder, type ModelFolder } from './model/modelFolder';
 import { ModelLoadError } from './model/modelLoadError';
 import type { KvCache } from './runtime/kvCache';
-import { ModelRunner } from './runtime/modelRunner';
-import { prepareRewrittenGraph } from './runtime/rewrittenGraph';
-import { AS_EXPORTED } from './runtime/graphRewrite';
-import { EmbeddingTable } from './runtime/embeddingTable';
-import { createSession, type CreatedSession } from './runtime/session';
+import type { ModelRunner } from './runtime/modelRunner';
+import { openModelRunner } from './runtime/openRunner';
 import { defaultThreadCount } from './runtime/threads';
 import { ChatTemplate } from './text/chatTemplate';
 import { TextTokenizer, TokenizerLoadError } from './text/tokenizer';
@@ -145,27 +141,9 @@ export class Engine {
     const folder = await inspectModelFolder(options.modelPath);
     const tokenizer = await loadTokenizer(folder);
     const chatTemplate = tokenizer.chatTemplate ? ChatTemplate.forTokenizer(tokenizer) : undefined;
-    const graph = options.rewriteGraph === false ? { onnxPath: folder.onnxPath, features: AS_EXPORTED } : await prepareRewrittenGraph(folder.onnxPath);
-    const embeddings = graph.features.embedding ? await EmbeddingTable.open(graph.onnxPath, graph.features.embedding) : undefined;
-    let created: CreatedSession;
+    const config = folder.config;
+    const { runner, io, graph, runtime, created } = await openModelRunner(folder.onnxPath, config, { rewrite: options.rewriteGraph !== false, requested, threads });
     try {
-      created = await createSession(graph.onnxPath, { requested, threads });
-    } catch (err) {
-      embeddings?.close();
-      throw err;
-    }
-    try {
-      // logits_to_keep and the embeddings are the rewrite's own inputs: the runner fills them, the export signature lacks them.
-      const own = new Set([graph.features.logitsToKeepInput, graph.features.embedding?.input]);
-      const inputs = created.session.inputMetadata.filter((m) => !own.has(m.name));
-      const io = describeModelIO(inputs, created.session.outputMetadata);
-      const config = folder.config;
-      const runner = new ModelRunner(created.session, io, {
-        kvHeads: io.kvHeads ?? config.numKvHeads,
-        headDim: io.headDim ?? config.headDim,
-        vocabSize: config.vocabSize,
-        contextLength: config.contextLength,
-      }, graph.features, embeddings);
       const info: ModelInfo = {
         modelPath: folder.root,
         // The session's I/O decides how the graph is driven; it wins over what the files suggest.
@@ -182,6 +160,7 @@ export class Engine {
         loadMs: performance.now() - startedAt,
         modelName: await modelName(folder),
         fimTokens: fimTokens(tokenizer),
+        runtime,
         graphRewrite: {
           kvOrder: graph.features.kvOrder,
           lastLogitsOnly: graph.features.logitsToKeepInput !== undefined,
@@ -203,8 +182,7 @@ export class Engine {
       };
       return new Engine(info, tokenizer, chatTemplate, model, context);
     } catch (err) {
-      embeddings?.close();
-      await created.session.release();
+      await runner.release();
       throw err;
     }
   }

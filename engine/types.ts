@@ -35,6 +35,8 @@ export interface ModelInfo {
   modelName?: string;
   /** Fill-in-the-middle marker tokens, when the tokenizer declares all three as added tokens. */
   fimTokens?: { prefix: string; suffix: string; middle: string };
+  /** Which graph runs and how the KV cache is fed: what the log, the status bar and `--json` report. */
+  runtime: RuntimePath;
   /** What the load-time graph rewrite changed; absent when the engine ran the graph as exported. */
   graphRewrite?: {
     /** 'rows'/'capacity': the KV past is fed as zero-copy views and only new rows come back. */
@@ -47,6 +49,18 @@ export interface ModelInfo {
     /** Parts left as exported, and why. */
     skipped: string[];
   };
+}
+
+/**
+ * The path a loaded model runs on. 'rewritten' + 'in-place' is the fast path: the KV cache is read
+ * where it lies and never handed back per step. 'as-exported' runs the downloaded graph unchanged
+ * (the rewrite was off, failed, or onnxruntime refused its result), with the cache fetched every step.
+ */
+export interface RuntimePath {
+  graph: 'rewritten' | 'as-exported';
+  kvCache: 'in-place' | 'fetched';
+  /** Why not rewritten / in-place; absent on the fast path. */
+  reason?: string;
 }
 
 export interface SamplingOptions {

@@ -1,4 +1,5 @@
 // The shape every benchmark run reports, for our engine and for the llama.cpp peer alike.
+import type { RuntimePath } from '../types';
 
 export interface DecodeFigure {
   /** Tokens already in the context when decoding starts. */
@@ -18,6 +19,8 @@ export interface BenchResult {
   warmCompletionMs: number;
   peakRssMB: number;
   ep: string;
+  /** Our engine only: which graph ran and how its KV cache was fed. */
+  runtime?: RuntimePath;
   /** Average CPU (in cores) used by other processes while this engine ran. */
   otherCpuCores: number;
   /** True when other processes used enough CPU to distort the figures. */

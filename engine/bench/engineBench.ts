@@ -79,7 +79,8 @@ export async function runEngineBench(o: EngineBenchOptions): Promise<BenchResult
     const vocabLimit = Math.min(PROMPT_VOCAB_LIMIT, engine.info.vocabSize);
     const bos = engine.tokenizer.tokenId('<｜begin▁of▁sentence｜>') ?? 0;
     const prompt = (n: number) => benchPromptTokens(n, bos, vocabLimit);
-    log(`loaded in ${engine.info.loadMs.toFixed(0)} ms (${engine.info.threads} threads, KV ${engine.info.graphRewrite?.kvOrder ?? 'heads'} layout)`);
+    const { runtime } = engine.info;
+    log(`loaded in ${engine.info.loadMs.toFixed(0)} ms (${engine.info.threads} threads, graph ${runtime.graph}, KV cache ${runtime.kvCache}${runtime.reason ? `: ${runtime.reason}` : ''})`);
 
     const ttft: number[] = [];
     const decode = new Map<number, number[]>(o.contexts.map((c) => [c, []]));
@@ -118,6 +119,7 @@ export async function runEngineBench(o: EngineBenchOptions): Promise<BenchResult
       warmCompletionMs: median(warm),
       peakRssMB: process.resourceUsage().maxRSS / 1024,
       ep: engine.info.executionProvider,
+      runtime: engine.info.runtime,
       otherCpuCores,
       noisy: otherCpuCores > NOISY_CORES,
       promptLookup: lookup,

@@ -8,7 +8,7 @@ import { intOption, MODEL_OPTIONS, samplingOptions } from './options';
 import { dim } from './terminal';
 
 const USAGE = `usage: r1-local chat --model DIR [--max-new-tokens N] [--max-reasoning-tokens N]
-         [--greedy | --temperature T --top-p P --top-k K --seed S] [--ep NAME] [--threads N] "question"`;
+         [--greedy | --temperature T --top-p P --top-k K --seed S] [--ep NAME] [--threads N] [--as-exported] "question"`;
 
 const DEFAULT_MAX_NEW_TOKENS = 2048;
 

@@ -10,7 +10,8 @@ import { dim } from './terminal';
 const USAGE = `usage: r1-local generate --model DIR (--prompt TEXT | --prompt-ids 1,2,3) [--chat]
          [--max-new-tokens N] [--greedy | --temperature T --top-p P --top-k K --seed S]
          [--repetition-penalty R] [--max-reasoning-tokens N] [--stop TEXT]...
-         [--ep auto|cpu|cuda|dml|coreml|webgpu] [--threads N] [--json]`;
+         [--ep auto|cpu|cuda|dml|coreml|webgpu] [--threads N] [--as-exported] [--json]
+  --as-exported: run the graph as downloaded, without the load-time rewrite (its "runtime" says so).`;
 
 const DEFAULT_MAX_NEW_TOKENS = 256;
 
@@ -92,6 +93,7 @@ async function run(args: string[]): Promise<number> {
         generatedTokens: stats.generatedTokens,
         finishReason: done.finishReason,
         ep: engine.info.executionProvider,
+        runtime: engine.info.runtime,
         timings,
       };
       process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -1,5 +1,5 @@
-// Loads the engine from the CLI's --model/--ep/--threads and tells the user (on stderr) when the
-// provider they asked for was not the one used.
+// Loads the engine from the CLI's --model/--ep/--threads/--as-exported and tells the user (on
+// stderr) when the provider they asked for was not the one used, or the graph runs off the fast path.
 import { Engine } from '../engine';
 import { intOption, providerOption, requiredString } from './options';
 
@@ -10,7 +10,10 @@ export async function openEngine(values: Values, quiet: boolean): Promise<Engine
     modelPath: requiredString(values, 'model'),
     executionProvider: providerOption(values),
     threads: intOption(values, 'threads', 1),
+    rewriteGraph: values['as-exported'] !== true,
   });
+  const { runtime } = engine.info;
+  if (runtime.reason && !quiet) process.stderr.write(`note: graph ${runtime.graph}, KV cache ${runtime.kvCache}: ${runtime.reason}\n`);
   if (engine.info.fallbackReason && !quiet) {
     process.stderr.write(`note: running on ${engine.info.executionProvider}: ${engine.info.fallbackReason}\n`);
   }

@@ -48,6 +48,7 @@ export const MODEL_OPTIONS = {
   'top-k': { type: 'string' },
   'repetition-penalty': { type: 'string' },
   seed: { type: 'string' },
+  'as-exported': { type: 'boolean', default: false },
 } as const;
 
 /** --greedy, or temperature/top-p/top-k/seed; undefined fields fall back to the model's recommendation. */

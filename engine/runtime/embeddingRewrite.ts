@@ -11,7 +11,7 @@
 // fills with the rows. The table must be read by that node alone (a tied lm_head reading it too
 // needs it in memory anyway).
 import { onnx } from 'onnx-proto';
-import type { GraphEditor } from './graphRewrite';
+import type { GraphEditor } from './graphEditor';
 
 export const INPUTS_EMBEDS = 'r1_inputs_embeds';
 

@@ -1,13 +1,13 @@
 // Load-time rewrite of an exported decoder graph, so that onnxruntime-node never hands the KV
 // cache back to JavaScript (it copies every output into a new JS buffer on every run). The past
 // becomes a zero-copy view of the engine's own buffers and present.* carry only the new rows:
-//   - GroupQueryAttention (genai exports) is replaced by attention that reads a whole per-head
-//     capacity buffer in place (gqaRewrite.ts): no copy of the past at all;
-//   - standard attention (Optimum exports: the past is only concatenated with the new rows) is fed
-//     the whole capacity buffer too, its unused slots zeroed in attention_mask like padding; the
-//     graph's own Concat still copies the past once per step, but nothing reaches JavaScript;
-//   - any other graph (one that reads the past elsewhere) gets the past as [1, T, kvHeads, d] rows,
-//     transposed back inside the graph, and returns its new rows after the past.
+//   - every layer's attention (GroupQueryAttention, MultiHeadAttention or the decomposed attention
+//     of an Optimum trace) is replaced by attention that reads a whole per-head capacity buffer in
+//     place (inPlaceAttention.ts): no copy of the past and no repeat_kv per step;
+//   - failing that, a past read only by a Concat is fed the whole capacity buffer, its unused slots
+//     zeroed in attention_mask like padding (the graph's Concat still copies it once per step);
+//   - any other graph gets the past as [1, T, kvHeads, d] rows, transposed back inside the graph,
+//     and returns its new rows after the past.
 // In the same pass the lm_head runs on the last `logits_to_keep` positions only (1 while decoding,
 // a few while verifying a speculative draft) and MatMulNBits nodes get accuracy_level 4 (int8
 // activations: about twice as fast on the CPU provider), and the token-embedding lookup leaves the
@@ -15,7 +15,8 @@
 // every other initializer, external-data reference and node stays as it was.
 import { onnx } from 'onnx-proto';
 import { detachEmbedding, type EmbeddingSpec } from './embeddingRewrite';
-import { findGqaNodes, gqaRewriteBlocker, replaceGqaNodes } from './gqaRewrite';
+import { GraphEditor, intsAttr, renameUses } from './graphEditor';
+import { rewriteAttentionInPlace } from './inPlaceAttention';
 
 export const LOGITS_TO_KEEP = 'logits_to_keep';
 
@@ -37,6 +38,8 @@ export interface GraphFeatures {
   accuracyLevelRaised: number;
   /** Set when the engine looks up token embeddings itself (see embeddingRewrite.ts). */
   embedding?: EmbeddingSpec;
+  /** The attention that now reads the cache in place (what the export had), when it was replaced. */
+  attention?: string;
   /** Parts that were left as exported, and why. */
   skipped: string[];
 }
@@ -44,6 +47,11 @@ export interface GraphFeatures {
 export interface RewriteOptions {
   /** File name, next to the rewritten graph, that an inline embedding table is moved to. */
   inlineEmbeddingFile: string;
+  /**
+   * Raise MatMulNBits to accuracy_level 4 (default true). Off only where the rewritten graph must
+   * compute exactly what the export does, e.g. to compare logits: int8 activations move them a little.
+   */
+  raiseAccuracyLevel?: boolean;
 }
 
 export interface RewriteResult {
@@ -62,76 +70,8 @@ const MIN_OPSET = 13;
 const PREFIX = 'r1_rewrite';
 
 type Graph = onnx.IGraphProto;
-type Node = onnx.INodeProto;
-
-export class GraphEditor {
-  private counter = 0;
-  constructor(readonly graph: Graph) {
-    graph.node ??= [];
-    graph.initializer ??= [];
-    graph.input ??= [];
-    graph.output ??= [];
-  }
-
-  fresh(label: string): string {
-    return `${PREFIX}/${label}_${this.counter++}`;
-  }
-
-  int64Constant(label: string, values: number[]): string {
-    const name = this.fresh(label);
-    this.graph.initializer!.push({ name, dataType: onnx.TensorProto.DataType.INT64, dims: [values.length], int64Data: values });
-    return name;
-  }
-
-  node(opType: string, inputs: string[], output: string, attribute: onnx.IAttributeProto[] = [], domain = ''): Node {
-    return { opType, domain, input: inputs, output: [output], name: output, attribute };
-  }
-
-  floatConstant(label: string, values: number[], dims: number[] = [values.length]): string {
-    const name = this.fresh(label);
-    this.graph.initializer!.push({ name, dataType: onnx.TensorProto.DataType.FLOAT, dims, floatData: values });
-    return name;
-  }
-
-  producerIndex(name: string): number {
-    return this.graph.node!.findIndex((n) => (n.output ?? []).includes(name));
-  }
-
-  consumers(name: string): Node[] {
-    return this.graph.node!.filter((n) => (n.input ?? []).includes(name));
-  }
-
-  /** Inserts nodes before position `index` (nodes are kept in topological order). */
-  insertAt(index: number, nodes: Node[]): void {
-    this.graph.node!.splice(index, 0, ...nodes);
-  }
-
-  /** Renames every use of `from`, subgraphs included. */
-  rename(from: string, to: string): void {
-    renameUses(this.graph, from, to);
-  }
-
-  isInitializer(name: string): boolean {
-    return this.graph.initializer!.some((t) => t.name === name) || this.graph.node!.some((n) => n.opType === 'Constant' && (n.output ?? []).includes(name));
-  }
-}
-
-export function intsAttr(name: string, ints: number[]): onnx.IAttributeProto {
-  return { name, type: onnx.AttributeProto.AttributeType.INTS, ints };
-}
 
 const TO_ROWS = [0, 2, 1, 3];
-
-/** Renames every use of `from` to `to` in node inputs, subgraphs included (they may read outer values). */
-export function renameUses(graph: Graph, from: string, to: string): void {
-  for (const n of graph.node ?? []) {
-    n.input = (n.input ?? []).map((x) => (x === from ? to : x));
-    for (const a of n.attribute ?? []) {
-      if (a.g) renameUses(a.g, from, to);
-      for (const sub of a.graphs ?? []) renameUses(sub, from, to);
-    }
-  }
-}
 
 /** Swaps dims 1 and 2 of a value's declared 4-D shape ([b, heads, T, d] ⇄ [b, T, heads, d]); renames a symbolic T. */
 function swapDeclaredShape(info: onnx.IValueInfoProto, sequenceName: string): void {
@@ -304,14 +244,14 @@ export function rewriteDecoderGraph(model: onnx.IModelProto, options: RewriteOpt
   const skipped: string[] = [];
   const detached = detachEmbedding(ed, options.inlineEmbeddingFile);
   if ('skipped' in detached) skipped.push(`embedding lookup left in the graph (${detached.skipped})`);
-  const features = rewriteAttentionAndLogits(model, ed, skipped);
+  const features = rewriteAttentionAndLogits(model, ed, skipped, options.raiseAccuracyLevel !== false);
   if ('skipped' in detached) return { features };
   return { features: { ...features, embedding: detached.spec }, inlineEmbedding: detached.inlineBytes };
 }
 
-function rewriteAttentionAndLogits(model: onnx.IModelProto, ed: GraphEditor, skipped: string[]): GraphFeatures {
+function rewriteAttentionAndLogits(model: onnx.IModelProto, ed: GraphEditor, skipped: string[], raiseLevel: boolean): GraphFeatures {
   const graph = ed.graph;
-  const accuracyLevelRaised = raiseAccuracyLevel(graph);
+  const accuracyLevelRaised = raiseLevel ? raiseAccuracyLevel(graph) : 0;
   const opset = defaultOpset(model);
   if (opset < MIN_OPSET) {
     skipped.push(`opset ${opset} is older than ${MIN_OPSET}: KV layout and logits left as exported`);
@@ -332,17 +272,12 @@ function rewriteAttentionAndLogits(model: onnx.IModelProto, ed: GraphEditor, ski
     skipped.push('past/present pairs incomplete: KV layout left as exported');
     return { kvOrder: 'heads', logitsToKeepInput: hasKeep ? LOGITS_TO_KEEP : undefined, accuracyLevelRaised, skipped };
   }
-  const headDim = Number(graph.input!.find((i) => i.name === pairs[0][0])?.type?.tensorType?.shape?.dim?.[3]?.dimValue ?? 0) || undefined;
-  const blocker = gqaRewriteBlocker(graph, headDim);
-  if (!blocker && headDim) {
-    replaceGqaNodes(ed, headDim);
-    for (const [past, present] of pairs) {
-      renameDim(graph.input!.find((i) => i.name === past)!, 2, 'capacity');
-      renameDim(graph.output!.find((o) => o.name === present)!, 2, 'sequence_length');
-    }
-    return { kvOrder: 'capacity', logitsToKeepInput: hasKeep ? LOGITS_TO_KEEP : undefined, accuracyLevelRaised, skipped };
+  const inPlace = rewriteAttentionInPlace(graph);
+  if (!('blocker' in inPlace)) {
+    Object.assign(graph, inPlace.graph);
+    return { kvOrder: 'capacity', attention: inPlace.kind, logitsToKeepInput: hasKeep ? LOGITS_TO_KEEP : undefined, accuracyLevelRaised, skipped };
   }
-  if (findGqaNodes(graph).length > 0) skipped.push(`GroupQueryAttention kept (${blocker}): past fed through a transpose`);
+  skipped.push(`attention kept as exported (${inPlace.blocker})`);
   const notCapacity = capacityBlocker(ed, pairs);
   if (!notCapacity) {
     for (const [past, present] of pairs) rewriteLayerCapacity(ed, past, present);

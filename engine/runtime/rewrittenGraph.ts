@@ -1,35 +1,22 @@
-// The rewritten decoder graph on disk: written once next to the model file (external-data
-// locations are relative to the .onnx file's folder, so the copy must live beside it) and reused
-// while the model file keeps its size and mtime. A JSON sidecar, written last, records what the
-// rewrite did and marks the set of files complete. When the folder cannot be written, the model runs as
+// The graph onnxruntime loads, on disk: the rewritten copy (graphRewrite.ts) written once next to
+// the model file (external-data locations are relative to the .onnx file's folder, so the copy must
+// live beside it) and reused while the model file keeps its size and mtime. A JSON sidecar, written
+// last, records what the rewrite did and marks the set of files complete — or records that the
+// rewrite failed, so later loads of the same file under the same rewrite version go straight to the
+// graph as exported instead of failing again. When the folder cannot be written, the model runs as
 // exported and the reason is returned.
-import { createHash } from 'node:crypto';
-import { readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { onnx } from 'onnx-proto';
 import { readOnnxSkeleton } from '../model/onnxSkeleton';
 import { embeddingTableBytes } from './embeddingRewrite';
 import { isEmbeddingSpec } from './embeddingTable';
+import { prepareExportedGraph, type PreparedGraph } from './exportedGraph';
 import { AS_EXPORTED, rewriteDecoderGraph, type GraphFeatures } from './graphRewrite';
+import { injectRewriteFault } from './rewriteFault';
+import { cachedNames, fileKey, removeStale, REWRITE_VERSION } from './rewriteFiles';
 
-/** Bump when the rewrite changes, so graphs cached by an older version are rebuilt. */
-const REWRITE_VERSION = 7;
-const MARK = '.r1-rewrite-';
-
-export interface PreparedGraph {
-  /** The .onnx file to load: the rewritten copy, or the original when rewriting was not possible. */
-  onnxPath: string;
-  features: GraphFeatures;
-  /** True when an earlier load had already written the rewritten copy. */
-  reused: boolean;
-}
-
-function cachedNames(onnxPath: string, key: string): { graph: string; sidecar: string; embedding: string } {
-  const graph = join(dirname(onnxPath), `${basename(onnxPath, '.onnx')}${MARK}${key}.onnx`);
-  // An embedding table stored in a form that cannot be referenced in place (float_data rather than
-  // raw_data) moves into a file of its own (embeddingRewrite.ts).
-  return { graph, sidecar: `${graph}.json`, embedding: `${graph}.embed` };
-}
+export type { PreparedGraph } from './exportedGraph';
 
 interface Sidecar {
   features: GraphFeatures;
@@ -37,70 +24,109 @@ interface Sidecar {
   movedInitializers: number;
 }
 
-async function readSidecar(path: string): Promise<Sidecar | undefined> {
+type SidecarState = { ok: Sidecar } | { failed: string } | undefined;
+
+async function readSidecar(path: string): Promise<SidecarState> {
   try {
-    const { version, movedInitializers, ...features } = JSON.parse(await readFile(path, 'utf8')) as GraphFeatures & { version?: number; movedInitializers?: number };
+    const { version, movedInitializers, failed, ...features } = JSON.parse(await readFile(path, 'utf8')) as GraphFeatures & { version?: number; movedInitializers?: number; failed?: unknown };
+    if (version !== REWRITE_VERSION) return undefined;
+    if (typeof failed === 'string') return { failed };
     const valid =
-      version === REWRITE_VERSION &&
       ['heads', 'rows', 'capacity'].includes(features.kvOrder) &&
       (features.embedding === undefined || isEmbeddingSpec(features.embedding)) &&
       Number.isSafeInteger(movedInitializers);
-    return valid ? { features, movedInitializers: movedInitializers! } : undefined;
+    return valid ? { ok: { features, movedInitializers: movedInitializers! } } : undefined;
   } catch {
     return undefined;
   }
 }
 
-/** Copies of older model files or older rewrite versions: nothing will load them again. */
-async function removeStale(onnxPath: string, keep: string): Promise<void> {
-  const prefix = `${basename(onnxPath, '.onnx')}${MARK}`;
+async function writeAtomically(path: string, data: string | Uint8Array): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
   try {
-    for (const name of await readdir(dirname(onnxPath))) {
-      if (name.startsWith(prefix) && !name.startsWith(basename(keep))) await rm(join(dirname(onnxPath), name), { force: true });
-    }
-  } catch {
-    // Best effort: a stale copy only costs disk space.
+    await writeFile(tmp, data);
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
   }
 }
 
-export async function prepareRewrittenGraph(onnxPath: string): Promise<PreparedGraph> {
-  const info = await stat(onnxPath);
-  const key = createHash('sha256').update(`${REWRITE_VERSION}:${info.size}:${info.mtimeMs}`).digest('hex').slice(0, 12);
-  const names = cachedNames(onnxPath, key);
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * Notes next to the model that its rewritten graph cannot be used (the rewrite threw, or
+ * onnxruntime refused the result), so the next load does not retry until the engine's rewrite
+ * changes. Best effort: an unwritable folder only means the next load tries again.
+ */
+export interface RewritePreparation {
+  /** See RewriteOptions.raiseAccuracyLevel; the two forms are cached side by side. */
+  raiseAccuracyLevel?: boolean;
+}
+
+function rewriteKind(options: RewritePreparation): 'rewrite' | 'exact' {
+  return options.raiseAccuracyLevel === false ? 'exact' : 'rewrite';
+}
+
+/** Removes the cached rewrite of a model (a copy that no longer loads is written again). */
+export async function forgetRewrite(onnxPath: string, options: RewritePreparation = {}): Promise<void> {
+  const names = cachedNames(onnxPath, rewriteKind(options), await fileKey(onnxPath));
+  for (const path of [names.sidecar, names.graph, names.embedding]) await rm(path, { force: true });
+}
+
+export async function recordRewriteFailure(onnxPath: string, reason: string, options: RewritePreparation = {}): Promise<void> {
+  const names = cachedNames(onnxPath, rewriteKind(options), await fileKey(onnxPath));
+  try {
+    await writeAtomically(names.sidecar, JSON.stringify({ version: REWRITE_VERSION, failed: reason }, null, 2));
+    await rm(names.graph, { force: true });
+    await rm(names.embedding, { force: true });
+  } catch {
+    // Nothing more to do: the failure is still reported for this load.
+  }
+}
+
+export async function prepareRewrittenGraph(onnxPath: string, options: RewritePreparation = {}): Promise<PreparedGraph> {
+  const names = cachedNames(onnxPath, rewriteKind(options), await fileKey(onnxPath));
   const known = await readSidecar(names.sidecar);
+  if (known && 'failed' in known) return prepareExportedGraph(onnxPath, `the rewrite failed on an earlier load (${known.failed})`);
   if (known) {
     try {
       await stat(names.graph);
-      const embedding = known.features.embedding;
+      const embedding = known.ok.features.embedding;
       if (embedding?.file === basename(names.embedding) && (await stat(names.embedding)).size !== embeddingTableBytes(embedding)) {
         throw new Error('embedding file damaged');
       }
-      return { onnxPath: names.graph, features: known.features, reused: true };
+      return { onnxPath: names.graph, features: known.ok.features, reused: true, rewritten: true };
     } catch {
       // The sidecar outlived its graph or one of its files: write them all again.
     }
   }
 
-  // Large inline weights are not read: the copy refers to them where they lie in the original file.
-  const skeleton = await readOnnxSkeleton(onnxPath);
-  const model = onnx.ModelProto.decode(skeleton.bytes);
-  const movedInitializers = skeleton.movedInitializers;
-  const { features, inlineEmbedding } = rewriteDecoderGraph(model, { inlineEmbeddingFile: basename(names.embedding) });
-  const tmpSuffix = `.tmp-${process.pid}-${Date.now()}`;
+  let model: onnx.ModelProto;
+  let result: ReturnType<typeof rewriteDecoderGraph>;
+  let movedInitializers: number;
   try {
-    if (inlineEmbedding) {
-      await writeFile(names.embedding + tmpSuffix, inlineEmbedding);
-      await rename(names.embedding + tmpSuffix, names.embedding);
-    }
-    await writeFile(names.graph + tmpSuffix, onnx.ModelProto.encode(model).finish());
-    await rename(names.graph + tmpSuffix, names.graph);
-    await writeFile(names.sidecar + tmpSuffix, JSON.stringify({ version: REWRITE_VERSION, movedInitializers, ...features }, null, 2));
-    await rename(names.sidecar + tmpSuffix, names.sidecar);
+    // Large inline weights are not read: the copy refers to them where they lie in the original file.
+    const skeleton = await readOnnxSkeleton(onnxPath);
+    model = onnx.ModelProto.decode(skeleton.bytes);
+    movedInitializers = skeleton.movedInitializers;
+    result = rewriteDecoderGraph(model, { inlineEmbeddingFile: basename(names.embedding), raiseAccuracyLevel: options.raiseAccuracyLevel });
+    injectRewriteFault(model);
   } catch (err) {
-    for (const path of Object.values(names)) await rm(path + tmpSuffix, { force: true });
-    const why = err instanceof Error ? err.message : String(err);
-    return { onnxPath, features: { ...AS_EXPORTED, skipped: [`the rewritten graph could not be written next to the model (${why}): running the graph as exported`] }, reused: false };
+    const reason = errorText(err);
+    await recordRewriteFailure(onnxPath, reason, options);
+    return prepareExportedGraph(onnxPath, `the graph could not be rewritten (${reason})`);
   }
-  await removeStale(onnxPath, names.graph);
-  return { onnxPath: names.graph, features, reused: false };
+  const { features, inlineEmbedding } = result;
+  try {
+    if (inlineEmbedding) await writeAtomically(names.embedding, inlineEmbedding);
+    await writeAtomically(names.graph, onnx.ModelProto.encode(model).finish());
+    await writeAtomically(names.sidecar, JSON.stringify({ version: REWRITE_VERSION, movedInitializers, ...features }, null, 2));
+  } catch (err) {
+    return { onnxPath, features: AS_EXPORTED, reused: false, rewritten: false, reason: `the rewritten graph could not be written next to the model (${errorText(err)}): running the graph as exported` };
+  }
+  await removeStale(onnxPath, [names.graph]);
+  return { onnxPath: names.graph, features, reused: false, rewritten: true };
 }

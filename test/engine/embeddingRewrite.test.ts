@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { onnx } from 'onnx-proto';
 import { Engine } from '../../engine/engine';
 import { detachEmbedding, INPUTS_EMBEDS } from '../../engine/runtime/embeddingRewrite';
-import { GraphEditor } from '../../engine/runtime/graphRewrite';
+import { GraphEditor } from '../../engine/runtime/graphEditor';
 import type { GenerationRequest } from '../../engine/types';
 import { fixtureModel } from '../helpers/fixtureModels';
 

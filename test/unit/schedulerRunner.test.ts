@@ -17,6 +17,7 @@ const info: ModelInfo = {
   contextLength: 64,
   kvDtype: 'float32',
   numLayers: 1,
+  runtime: { graph: 'rewritten', kvCache: 'in-place' },
   loadMs: 0,
 };
 

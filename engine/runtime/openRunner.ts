@@ -1,0 +1,46 @@
+// A model file opened for forward passes: the graph chosen by graphSession.ts, its session, and the
+// ModelRunner that drives it with the dimensions the session's own I/O declares (they win over what
+// config files suggest). The engine and the rewrite-equivalence tests open models the same way.
+import { describeModelIO, type ModelIO } from '../model/ioSignature';
+import type { RuntimePath } from '../types';
+import { describeRuntime, openGraphSession, type GraphSessionOptions } from './graphSession';
+import type { PreparedGraph } from './exportedGraph';
+import { ModelRunner } from './modelRunner';
+import type { CreatedSession } from './session';
+
+export interface RunnerConfig {
+  numKvHeads: number;
+  headDim: number;
+  vocabSize: number;
+  contextLength: number;
+}
+
+export interface OpenedRunner {
+  runner: ModelRunner;
+  io: ModelIO;
+  graph: PreparedGraph;
+  runtime: RuntimePath;
+  created: CreatedSession;
+}
+
+export async function openModelRunner(onnxPath: string, config: RunnerConfig, options: GraphSessionOptions): Promise<OpenedRunner> {
+  const { graph, created, embeddings } = await openGraphSession(onnxPath, options);
+  try {
+    // logits_to_keep and the embeddings are the rewrite's own inputs: the runner fills them, the export signature lacks them.
+    const own = new Set([graph.features.logitsToKeepInput, graph.features.embedding?.input]);
+    const inputs = created.session.inputMetadata.filter((m) => !own.has(m.name));
+    const io = describeModelIO(inputs, created.session.outputMetadata);
+    const dims = {
+      kvHeads: io.kvHeads ?? config.numKvHeads,
+      headDim: io.headDim ?? config.headDim,
+      vocabSize: config.vocabSize,
+      contextLength: config.contextLength,
+    };
+    const runner = new ModelRunner(created.session, io, dims, graph.features, embeddings);
+    return { runner, io, graph, runtime: describeRuntime(graph), created };
+  } catch (err) {
+    embeddings?.close();
+    await created.session.release();
+    throw err;
+  }
+}
