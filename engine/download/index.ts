@@ -15,6 +15,7 @@ export {
   defaultVariantFor,
   filesForVariant,
   findCatalogueModel,
+  findVariant,
   type CatalogueFile,
   type CatalogueModel,
   type CatalogueVariant,

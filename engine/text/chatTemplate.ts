@@ -45,7 +45,7 @@ export class ChatTemplate {
   private readonly template: Template;
 
   /**
-   * @param source the Jinja source (tokenizer_config.json `chat_template`)
+   * @param source the Jinja source (`chat_template.jinja`, or tokenizer_config.json `chat_template`)
    * @param bosToken / eosToken the tokenizer's bos/eos contents, exposed to the template as `bos_token` / `eos_token`
    */
   constructor(
@@ -54,7 +54,7 @@ export class ChatTemplate {
     private readonly eosToken = '',
   ) {
     if (typeof source !== 'string' || source.length === 0) {
-      throw new ChatTemplateError('the model has no chat template (tokenizer_config.json has no chat_template)');
+      throw new ChatTemplateError('the model has no chat template (neither chat_template.jinja nor a chat_template in tokenizer_config.json)');
     }
     try {
       this.template = new Template(source);

@@ -72,6 +72,21 @@ function readJson(path: string, label: string, required: boolean): unknown {
   }
 }
 
+export const CHAT_TEMPLATE_FILE = 'chat_template.jinja';
+
+/** The folder's `chat_template.jinja`, when it has a non-empty one. */
+function readChatTemplateFile(dir: string): string | undefined {
+  const path = join(dir, CHAT_TEMPLATE_FILE);
+  if (!existsSync(path)) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new TokenizerLoadError('tokenizer-invalid', `${CHAT_TEMPLATE_FILE} could not be read (${path}): ${(error as Error).message}`);
+  }
+  return text.trim().length > 0 ? text : undefined;
+}
+
 /** `chat_template` is a string, or a list of named templates of which `default` is the chat one. */
 function pickChatTemplate(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
@@ -108,7 +123,7 @@ export class TextTokenizer {
   readonly addedTokens: ReadonlyMap<string, number>;
   readonly bosToken: string | undefined;
   readonly eosToken: string | undefined;
-  /** The raw `chat_template` of tokenizer_config.json, when there is one. */
+  /** The raw chat template (`chat_template.jinja`, else tokenizer_config.json `chat_template`), when there is one. */
   readonly chatTemplate: string | undefined;
 
   private readonly byteCache = new Map<number, Uint8Array>();
@@ -129,15 +144,17 @@ export class TextTokenizer {
     this.chatTemplate = pickChatTemplate(config.chat_template);
   }
 
-  /** Load `tokenizer.json` (required) and `tokenizer_config.json` (optional) from a model folder. */
+  /**
+   * Load `tokenizer.json` (required), `tokenizer_config.json` (optional) and `chat_template.jinja`
+   * (optional) from a model folder.
+   */
   static fromFolder(dir: string): TextTokenizer {
     const json = readJson(join(dir, 'tokenizer.json'), 'tokenizer.json', true);
     const config = (readJson(join(dir, 'tokenizer_config.json'), 'tokenizer_config.json', false) ?? {}) as Record<string, unknown>;
-    // Newer exports keep the template in its own file instead of tokenizer_config.json.
-    if (config.chat_template === undefined && existsSync(join(dir, 'chat_template.jinja'))) {
-      return TextTokenizer.fromJson(json, { ...config, chat_template: readFileSync(join(dir, 'chat_template.jinja'), 'utf8') }, dir);
-    }
-    return TextTokenizer.fromJson(json, config, dir);
+    const template = readChatTemplateFile(dir);
+    // Folders saved by newer transformers keep the template in its own file; as in transformers,
+    // that file wins over a `chat_template` entry of tokenizer_config.json.
+    return TextTokenizer.fromJson(json, template === undefined ? config : { ...config, chat_template: template }, dir);
   }
 
   /** Build from already-parsed files; `source` only names the origin in error messages. */

@@ -93,3 +93,16 @@ test('a folder without tokenizer_config.json still tokenizes, and chat_template.
   writeFileSync(join(dir, 'chat_template.jinja'), '{{ messages[0].content }}');
   assert.equal(TextTokenizer.fromFolder(dir).chatTemplate, '{{ messages[0].content }}');
 });
+
+test('chat_template.jinja wins over tokenizer_config.json, as in transformers; an empty one is ignored', () => {
+  const dir = join(root, 'template-both');
+  writeFixtureTokenizerFiles(dir);
+  const fromConfig = TextTokenizer.fromFolder(dir).chatTemplate;
+  assert.ok(fromConfig?.includes('<｜Assistant｜>'));
+  writeFileSync(join(dir, 'chat_template.jinja'), '{{ bos_token }}{{ messages[0].content }}');
+  const both = TextTokenizer.fromFolder(dir);
+  assert.equal(both.chatTemplate, '{{ bos_token }}{{ messages[0].content }}');
+  assert.equal(both.bosToken, '<｜begin▁of▁sentence｜>', 'the rest of tokenizer_config.json still applies');
+  writeFileSync(join(dir, 'chat_template.jinja'), '  \n');
+  assert.equal(TextTokenizer.fromFolder(dir).chatTemplate, fromConfig);
+});
