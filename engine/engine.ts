@@ -202,7 +202,7 @@ export class Engine {
         if (typeof prompt.text !== 'string' || prompt.text.length === 0) throw new RangeError('The prompt text is empty.');
         return this.tokenizer.encode(prompt.text);
       case 'chat': {
-        if (!this.chatTemplate) throw new Error('This model has no chat template (tokenizer_config.json chat_template): send text or token ids.');
+        if (!this.chatTemplate) throw new Error('This model has no chat template (chat_template.jinja or tokenizer_config.json chat_template): send text or token ids.');
         return this.tokenizer.encode(this.chatTemplate.render(prompt.messages));
       }
       default:
