@@ -1,7 +1,7 @@
 // Commands of the extension's spine: the status bar menu, the log, restarting the engine and
 // toggling completions; plus telling the user, once per distinct problem, when the engine fails.
 import * as vscode from 'vscode';
-import type { EngineState } from './engineClient';
+import type { BackendState } from './core/generationBackend';
 import type { ExtensionServices } from './services';
 import { refuseIfUntrusted } from './trust';
 
@@ -41,7 +41,7 @@ async function retryEngine(s: ExtensionServices): Promise<void> {
 /** Shows each distinct engine failure once, with the action that can fix it. */
 function reportFailures(s: ExtensionServices): vscode.Disposable {
   const shown = new Set<string>();
-  return s.engine.onDidChangeState((state: EngineState) => {
+  return s.engine.onDidChangeState((state: BackendState) => {
     if (state.kind !== 'unavailable' && state.kind !== 'error') return;
     if (shown.has(state.reason)) return;
     shown.add(state.reason);

@@ -1,7 +1,7 @@
 // Reads the extension's settings through one place, typed by settingsSchema.ts, and tells
 // listeners which keys changed so features reconfigure live (no window reload).
 import * as vscode from 'vscode';
-import type { Logger } from './logger';
+import type { Logger } from './core/logger';
 import { coerceSetting, SETTINGS_SECTION, settingId, settingKeys, type SettingKey, type SettingValues } from './settingsSchema';
 
 export class Settings implements vscode.Disposable {

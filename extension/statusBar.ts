@@ -1,27 +1,26 @@
 // The status bar item: model state at a glance; a click opens the R1 Local menu.
 import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
-import type { EngineClient } from './engineClient';
+import { DisposableStore } from './core/disposables';
+import type { GenerationBackend } from './core/generationBackend';
 import type { Settings } from './settings';
-import { describeStatus } from './statusView';
+import { describeStatus } from './core/statusView';
 
 export class StatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('r1Local.status', vscode.StatusBarAlignment.Right, 100);
-  private readonly subscriptions: vscode.Disposable[] = [];
+  private readonly subscriptions = new DisposableStore();
   private downloadPercent: number | undefined;
   private completion: { running: boolean; loadingModel?: boolean; lastLatencyMs?: number } | undefined;
 
   constructor(
-    private readonly engine: EngineClient,
+    private readonly engine: Pick<GenerationBackend, 'state' | 'onDidChangeState'>,
     private readonly settings: Settings,
   ) {
     this.item.name = 'R1 Local';
     this.item.command = 'r1Local.showMenu';
-    this.subscriptions.push(
-      engine.onDidChangeState(() => this.update()),
-      settings.onDidChange(() => this.update()),
-      vscode.workspace.onDidGrantWorkspaceTrust(() => this.update()),
-    );
+    this.subscriptions.add(engine.onDidChangeState(() => this.update()));
+    this.subscriptions.add(settings.onDidChange(() => this.update()));
+    this.subscriptions.add(vscode.workspace.onDidGrantWorkspaceTrust(() => this.update()));
     this.update();
     this.item.show();
   }
@@ -54,7 +53,7 @@ export class StatusBar implements vscode.Disposable {
   }
 
   dispose(): void {
-    this.subscriptions.forEach((s) => s.dispose());
+    this.subscriptions.dispose();
     this.item.dispose();
   }
 }

@@ -11,8 +11,8 @@ import type { GenerationRequest } from '../engine/types';
 import { TextTokenizer } from '../engine/text/tokenizer';
 import { CpuNoiseMeter, NOISY_CORES } from '../engine/bench/cpuNoise';
 import { median } from '../engine/bench/benchResult';
-import { EngineClient } from '../extension/engineClient';
-import { silentLogger } from '../extension/logger';
+import { LocalEngine as EngineClient } from '../extension/engine/localEngine';
+import { silentLogger } from '../extension/core/logger';
 
 const { values } = parseArgs({
   options: {

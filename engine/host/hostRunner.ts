@@ -1,14 +1,14 @@
 // Applies the scheduler's decisions: owns the loaded engine, the live generators and the single
 // loop that takes one model step at a time. Control requests (load, unload, shutdown) run between
 // steps in that same loop, so nothing ever touches the ORT session concurrently.
+import type { GenerationStream } from '../generation/generationStream';
 import type { GenerationEvent, GenerationRequest, LoadOptions, ModelInfo } from '../types';
 import type { HostError, HostErrorCode, HostMessage, HostModelState, HostRequest, HostStatus } from './protocol';
 import { admit, cancel, countByPhase, emptySchedule, markQueued, markStarted, pickNext, remove, type SchedulerState } from './scheduler';
 
 /** What the runner needs from the engine facade. */
-export interface RunnerEngine {
+export interface RunnerEngine extends GenerationStream {
   readonly info: ModelInfo;
-  generate(request: GenerationRequest, signal: AbortSignal): AsyncIterable<GenerationEvent>;
   dispose(): void | Promise<void>;
 }
 

@@ -2,6 +2,7 @@
 // it owns the current conversation, runs one generation at a time, streams its events to the
 // webview (once the webview said `ready`), persists finished turns and handles every validated
 // message from the webview.
+import type { GenerationStream } from '../../engine/generation/generationStream';
 import type { GenerationEvent, GenerationRequest } from '../../engine/types';
 import { activeTurn, applyTurnEvent, emptyConversation, setReasoningExpanded, type TurnEvent } from '../../webview/conversation';
 import type {
@@ -18,11 +19,6 @@ import type {
 import type { ConversationStore } from './conversationStore';
 import { validateWebviewMessage } from './messageValidation';
 import { type ChatGenerationSettings, buildChatRequest, chatMessages } from './promptBuilder';
-
-/** Generates for a request until done or until `signal` aborts (the engine client, adapted). */
-export interface ChatEngine {
-  generate(request: GenerationRequest, signal: AbortSignal): AsyncIterable<GenerationEvent>;
-}
 
 export interface ChatLog {
   info(message: string): void;
@@ -62,7 +58,7 @@ export class ChatController {
   private running: RunningTurn | undefined;
   private idle: Promise<void> = Promise.resolve();
 
-  constructor(private readonly engine: ChatEngine, private readonly store: ConversationStore, private readonly env: ChatEnvironment) {
+  constructor(private readonly backend: GenerationStream, private readonly store: ConversationStore, private readonly env: ChatEnvironment) {
     // Reopen the most recent conversation; a turn left streaming by a closed window ended there.
     const latest = store.list()[0];
     this.conversation = latest ? settleInterrupted(latest, env.now()) : emptyConversation(env.newId(), env.now());
@@ -216,7 +212,7 @@ export class ChatController {
     const { turnId, abort } = running;
     try {
       await this.store.save(this.conversation);
-      for await (const event of this.engine.generate(request, abort.signal)) {
+      for await (const event of this.backend.generate(request, abort.signal)) {
         if (!this.isStreaming(turnId)) break;
         if (event.type === 'delta') {
           if (event.text.length === 0) continue;

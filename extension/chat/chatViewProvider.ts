@@ -4,17 +4,18 @@
 // webview then restores from its saved state and asks for a fresh snapshot with `ready`.
 import * as vscode from 'vscode';
 import type { HostToWebview } from '../../webview/protocol';
+import { DisposableStore } from '../core/disposables';
 import type { ChatController } from './chatController';
 import { chatHtml } from './chatHtml';
 
 export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
   static readonly viewType = 'r1Local.chatView';
-  private readonly subscriptions: vscode.Disposable[] = [];
+  private readonly subscriptions = new DisposableStore();
 
   constructor(private readonly extensionUri: vscode.Uri, private readonly controller: ChatController) {}
 
   resolveWebviewView(view: vscode.WebviewView): void {
-    this.disposeSubscriptions();
+    this.subscriptions.clear();
     const dist = vscode.Uri.joinPath(this.extensionUri, 'dist');
     const media = vscode.Uri.joinPath(this.extensionUri, 'media');
     const webview = view.webview;
@@ -25,23 +26,21 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       styleUri: webview.asWebviewUri(vscode.Uri.joinPath(media, 'chat.css')).toString(),
     });
     this.controller.attach((message: HostToWebview) => void webview.postMessage(message));
-    this.subscriptions.push(
-      webview.onDidReceiveMessage((message: unknown) => void this.controller.handleMessage(message)),
+    this.subscriptions.add(webview.onDidReceiveMessage((message: unknown) => void this.controller.handleMessage(message)));
+    this.subscriptions.add(
       view.onDidChangeVisibility(() => {
         if (view.visible) this.controller.resync();
       }),
+    );
+    this.subscriptions.add(
       view.onDidDispose(() => {
         this.controller.detach();
-        this.disposeSubscriptions();
+        this.subscriptions.clear();
       }),
     );
   }
 
   dispose(): void {
-    this.disposeSubscriptions();
-  }
-
-  private disposeSubscriptions(): void {
-    for (const s of this.subscriptions.splice(0)) s.dispose();
+    this.subscriptions.dispose();
   }
 }

@@ -3,9 +3,9 @@
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { GenerationEvent, GenerationRequest } from '../../engine/types';
 import type { ModelAvailability, ReasoningBudget } from '../../webview/protocol';
-import type { Logger } from '../logger';
+import type { GenerationBackend } from '../core/generationBackend';
+import type { Logger } from '../core/logger';
 import type { Settings } from '../settings';
 import { ChatController, type ChatEnvironment } from './chatController';
 import { ChatViewProvider } from './chatViewProvider';
@@ -16,8 +16,8 @@ import { DEFAULT_GENERATION } from './promptBuilder';
 import { isReasoningBudget } from './reasoningBudget';
 
 export interface ChatDeps {
-  /** The engine client (extension/engineClient.ts); an AbortSignal cancels a generation. */
-  engine: { generate(request: GenerationRequest, cancel: AbortSignal): AsyncIterable<GenerationEvent> };
+  /** The backend chat turns and explanations generate with. */
+  engine: GenerationBackend;
   settings: Settings;
   log: Logger;
   /** Whether a model is installed; default: a model folder is configured. */

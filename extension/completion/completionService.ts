@@ -13,18 +13,22 @@
 // for what the first already asked, and it shows nothing when the guess is wrong; waiting needs
 // neither. The load starts with the first query that passes the prefilter, so it overlaps the
 // debounce, and its progress is reported as a `loading` status for the status bar.
-import type { GenerationStats, ModelInfo } from '../../engine/types';
+import type { GenerationStats } from '../../engine/types';
+import { raceAbort } from '../core/abort';
+import type { BackendCapabilities } from '../core/generationBackend';
 import { CompletionCache, type CacheKey } from './completionCache';
-import type { CompletionEngine } from './completionEngine';
+import type { CompletionBackend } from './completionBackend';
 import type { CompletionSettings } from './completionSettings';
-import { delay, systemClock, type Clock } from './clock';
+import { delay, systemClock, type Clock } from '../core/clock';
 import { InflightGeneration, type GenerationOutcome } from './inflightGeneration';
 import { postprocess } from './postprocess';
 import { prefilter, type SkipReason } from './prefilter';
 import { buildCompletionPrompt, completionFormatFor, type CompletionPrompt } from './promptFormat';
 import { buildPromptWindow, type PromptWindow } from './promptWindow';
 import type { TextSource } from './textSource';
-import { Emitter } from '../util/emitter';
+import { Emitter } from '../core/emitter';
+
+type Capabilities = BackendCapabilities | undefined | Promise<BackendCapabilities | undefined>;
 
 /** A run nobody waits for is cancelled after the debounce time, but never sooner than this. */
 const MIN_GRACE_MS = 100;
@@ -59,29 +63,16 @@ export type CompletionStatus =
   | { type: 'error'; error: unknown };
 
 export interface CompletionServiceDeps {
-  engine: CompletionEngine;
+  /**
+   * Generates, and says what its model can do (which decides the prompt format). Capabilities not
+   * known yet are asked for with `prepare()`, which loads the model; a failed load counts as
+   * unknown capabilities, and the generation that follows reports the failure with its error code.
+   */
+  backend: CompletionBackend;
   /** Read on every query, so setting changes apply to the next keystroke. */
   settings: () => CompletionSettings;
-  /**
-   * The completion model's info; decides the prompt format. A promise means the model is being
-   * loaded for this call. A rejected load counts as unknown info: the generation that follows
-   * reports the failure with its error code.
-   */
-  modelInfo: () => ModelInfo | undefined | Promise<ModelInfo | undefined>;
   clock?: Clock;
   cacheCapacity?: number;
-}
-
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
-  if (signal.aborted) return Promise.resolve(undefined);
-  return new Promise((resolve) => {
-    const onAbort = (): void => resolve(undefined);
-    signal.addEventListener('abort', onAbort, { once: true });
-    void promise.then((value) => {
-      signal.removeEventListener('abort', onAbort);
-      resolve(value);
-    });
-  });
 }
 
 /** A model run and its outcome once the suggestion it produced has been cached. */
@@ -100,7 +91,7 @@ export class CompletionService {
   private debouncing: AbortController | undefined;
   private inflight: Run | undefined;
   /** The model load queries are waiting for, shared by all of them. */
-  private loadingModel: Promise<ModelInfo | undefined> | undefined;
+  private loadingModel: Promise<BackendCapabilities | undefined> | undefined;
   private disposed = false;
 
   constructor(private readonly deps: CompletionServiceDeps) {
@@ -188,7 +179,7 @@ export class CompletionService {
     key: CacheKey,
     settings: CompletionSettings,
     seq: number,
-    modelInfo: ModelInfo | undefined | Promise<ModelInfo | undefined>,
+    capabilities: Capabilities,
     signal: AbortSignal,
   ): Promise<Run | undefined> {
     const previous = this.inflight;
@@ -198,11 +189,11 @@ export class CompletionService {
     }
     if (seq !== this.sequence || this.disposed) return undefined;
     // Waiting for a load ends early when the editor cancels; a newer query cancels this one.
-    const model = await raceAbort(Promise.resolve(modelInfo), signal);
+    const model = await raceAbort(Promise.resolve(capabilities), signal);
     if (seq !== this.sequence || this.disposed || signal.aborted) return undefined;
     const prompt: CompletionPrompt = buildCompletionPrompt(completionFormatFor(model), window);
     const generation = new InflightGeneration({
-      engine: this.deps.engine,
+      engine: this.deps.backend,
       request: {
         kind: 'completion',
         prompt: prompt.prompt,
@@ -244,19 +235,14 @@ export class CompletionService {
   }
 
   /**
-   * The completion model's info, or the load that will give it. A load starts at most once at a
+   * What the completion model can do, or the load that will tell. A load starts at most once at a
    * time, however many queries ask while it runs.
    */
-  private requestModel(): ModelInfo | undefined | Promise<ModelInfo | undefined> {
+  private requestModel(): Capabilities {
     if (this.loadingModel) return this.loadingModel;
-    let info: ModelInfo | undefined | Promise<ModelInfo | undefined>;
-    try {
-      info = this.deps.modelInfo();
-    } catch {
-      return undefined;
-    }
-    if (info === undefined || !('then' in info)) return info;
-    const loading = Promise.resolve(info).catch(() => undefined);
+    const known = this.deps.backend.capabilities;
+    if (known) return known;
+    const loading = this.deps.backend.prepare().catch(() => undefined);
     this.loadingModel = loading;
     this.emit({ type: 'loading', loading: true });
     void loading.then(() => {

@@ -7,8 +7,8 @@
 import type { FinishReason, GenerationRequest, GenerationStats } from '../../engine/types';
 import { blockEndIndex } from './blockEnd';
 import type { CacheKey } from './completionCache';
-import type { CompletionEngine } from './completionEngine';
-import type { Clock } from './clock';
+import type { GenerationStream } from '../../engine/generation/generationStream';
+import type { Clock } from '../core/clock';
 
 export interface GenerationOutcome {
   /** Generated text, cut at the end of the cursor's block when it was found. */
@@ -21,7 +21,7 @@ export interface GenerationOutcome {
 }
 
 export interface InflightGenerationInit {
-  engine: CompletionEngine;
+  engine: GenerationStream;
   request: GenerationRequest;
   key: CacheKey;
   /** The cursor line before the cursor: decides where the block ends. */

@@ -1,22 +1,20 @@
-// Turns a prompt window into what the model is asked, per model profile.
+// Turns a prompt window into what the model is asked, per what the backend's model can do.
 //
-// R1 distills (Qwen2.5-Math base) were never trained for fill-in-the-middle: their tokenizer
-// carries the FIM tokens only because it is Qwen's, and given them they produce noise. They get a
-// plain continuation of the prefix, no chat template; the suffix is used afterwards to clean the
-// suggestion. Coder models of the same family (Qwen2.5-Coder) were trained on
-// `<|fim_prefix|>…<|fim_suffix|>…<|fim_middle|>` and see both sides of the cursor.
-import type { ModelInfo, PromptInput } from '../../engine/types';
+// A model trained for fill-in-the-middle (Qwen2.5-Coder: `<|fim_prefix|>…<|fim_suffix|>…<|fim_middle|>`)
+// sees both sides of the cursor. Any other (the R1 distills) gets a plain continuation of the
+// prefix, no chat template; the suffix is used afterwards to clean the suggestion.
+import type { PromptInput } from '../../engine/types';
+import type { BackendCapabilities } from '../core/generationBackend';
 import type { PromptWindow } from './promptWindow';
 
 export type CompletionFormat =
   | { kind: 'continuation' }
   | { kind: 'fim'; prefix: string; suffix: string; middle: string };
 
-/** FIM only when the tokenizer declares the tokens and the config says the model is a coder model. */
-export function completionFormatFor(model: Pick<ModelInfo, 'fimTokens' | 'modelName'> | undefined): CompletionFormat {
-  const fim = model?.fimTokens;
-  if (fim && /coder/i.test(model?.modelName ?? '')) return { kind: 'fim', ...fim };
-  return { kind: 'continuation' };
+/** FIM when the backend says its model does it; unknown capabilities mean continuation. */
+export function completionFormatFor(capabilities: Pick<BackendCapabilities, 'fim'> | undefined): CompletionFormat {
+  const fim = capabilities?.fim;
+  return fim ? { kind: 'fim', ...fim } : { kind: 'continuation' };
 }
 
 export interface CompletionPrompt {

@@ -2,12 +2,11 @@
 // (the chat model's, or `r1Local.completions.modelPath`), the status bar hook and the log.
 // Everything registered here is disposed with the extension.
 import * as vscode from 'vscode';
-import type { LoadOptions } from '../../engine/types';
-import { EngineClient, EngineError } from '../engineClient';
-import type { ExtensionServices } from '../services';
+import { EngineError } from '../engine/engineError';
+import { localEngineFor, type ExtensionServices } from '../services';
 import type { Settings } from '../settings';
 import { CompletionActivityTracker } from './completionActivity';
-import { CompletionEngineSelector } from './completionEngineSelector';
+import { CompletionBackendSelector } from './completionBackend';
 import { CompletionService, type CompletionStatus } from './completionService';
 import type { CompletionSettings } from './completionSettings';
 import { LocalInlineCompletionProvider } from './inlineCompletionProvider';
@@ -31,23 +30,6 @@ export function readCompletionSettings(settings: Settings): CompletionSettings {
     suffixTokens: settings.get('completions.suffixTokens'),
     disabledLanguages: settings.get('completions.disabledLanguages'),
   };
-}
-
-/** An engine client for a separate completion model, with the same trust rule as the chat model's. */
-function separateEngine(services: ExtensionServices, modelPath: string): EngineClient {
-  const { context, settings, log } = services;
-  return new EngineClient({
-    hostScript: context.asAbsolutePath('dist/engineHost.js'),
-    log,
-    idleUnloadMs: () => settings.get('idleUnloadMinutes') * 60_000,
-    resolveLoadOptions: (): LoadOptions => {
-      if (!vscode.workspace.isTrusted) {
-        throw new EngineError('untrusted', 'R1 Local does not load a model in Restricted Mode: trust this workspace first.');
-      }
-      const threads = settings.get('threads');
-      return { modelPath, executionProvider: settings.get('executionProvider'), threads: threads > 0 ? threads : undefined };
-    },
-  });
 }
 
 /** Logs what the pipeline did; suggestion text never leaves trace level. */
@@ -86,18 +68,12 @@ function logStatus(log: vscode.LogOutputChannel, status: CompletionStatus, repor
 
 export function registerCompletions(services: ExtensionServices): void {
   const { context, settings, log, engine, statusBar } = services;
-  const engines = new CompletionEngineSelector(
+  const backend = new CompletionBackendSelector(
     engine,
-    (modelPath) => separateEngine(services, modelPath),
+    (modelPath) => localEngineFor(context, settings, log, () => modelPath),
     () => settings.get('completions.modelPath'),
   );
-  const service = new CompletionService({
-    engine: engines,
-    settings: () => readCompletionSettings(settings),
-    // The prompt format depends on the model: load it before the first prompt is built. A load
-    // failure surfaces from the generation that follows, with its error code.
-    modelInfo: () => engines.modelInfo ?? engines.load().catch(() => undefined),
-  });
+  const service = new CompletionService({ backend, settings: () => readCompletionSettings(settings) });
   const activity = new CompletionActivityTracker();
   const reported = new Set<string>();
   context.subscriptions.push(
@@ -113,6 +89,6 @@ export function registerCompletions(services: ExtensionServices): void {
     }),
     service,
     activity,
-    engines,
+    backend,
   );
 }

@@ -1,7 +1,7 @@
 // Whether "Download Model…" is fetching a model in this window, for views that must not offer a
 // second download meanwhile (the chat's empty state). Counts, because a Retry may overlap the end
 // of the attempt it replaces.
-import { Emitter, type Event } from '../util/emitter';
+import { Emitter, type Event } from '../core/emitter';
 
 export class DownloadActivity {
   private running = 0;

@@ -5,12 +5,10 @@
 // from the first token. Keystroke timing and debounce run on a fake clock; every model run is real.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { GenerationEvent, GenerationRequest } from '../../engine/types';
-import type { EngineClient, EngineState } from '../../extension/engineClient';
-import type { CompletionEngine } from '../../extension/completion/completionEngine';
-import { CompletionService, type CompletionStatus } from '../../extension/completion/completionService';
-import { DEFAULT_COMPLETION_SETTINGS, type CompletionSettings } from '../../extension/completion/completionSettings';
-import { stringSource } from '../../extension/completion/textSource';
+import type { BackendState } from '../../extension/core/generationBackend';
+import type { LocalEngine } from '../../extension/engine/localEngine';
+import type { CompletionStatus } from '../../extension/completion/completionService';
+import { queryAtEnd as query, recordingBackend, serviceWith, settleWithTime } from '../helpers/completionHarness';
 import { fixtureModel } from '../helpers/fixtureModels';
 import { FakeClock } from '../unit/completionFakes';
 import { clientFor } from './hostTestKit';
@@ -18,8 +16,8 @@ import { clientFor } from './hostTestKit';
 const SCRIPT = '  const total = items.reduce((sum, item) => sum + item.price * item.count, 0);\n  return total;\n}\n';
 const HEADER = '// Prices of a shopping cart.\nfunction cartTotal(items) {\n';
 
-let client: EngineClient;
-const states: EngineState['kind'][] = [];
+let client: LocalEngine;
+const states: BackendState['kind'][] = [];
 
 before(async () => {
   const model = await fixtureModel('scripted', 'optimum', 'fp32', { script: SCRIPT });
@@ -32,45 +30,14 @@ after(async () => {
   await client?.dispose();
 });
 
-/** Passes the client's stream through and keeps the `done` events. */
-function recordingEngine(inner: EngineClient) {
-  const done: Array<Extract<GenerationEvent, { type: 'done' }>> = [];
-  const engine: CompletionEngine = {
-    async *generate(request: GenerationRequest, signal: AbortSignal): AsyncGenerator<GenerationEvent> {
-      for await (const event of inner.generate(request, signal)) {
-        if (event.type === 'done') done.push(event);
-        yield event;
-      }
-    },
-  };
-  return { engine, done };
-}
-
-function serviceWith(engine: CompletionEngine, clock: FakeClock, overrides: Partial<CompletionSettings> = {}) {
-  const settings = { ...DEFAULT_COMPLETION_SETTINGS, ...overrides };
-  // As the extension wires it: the loaded model's info, or the load that gives it.
-  return new CompletionService({ engine, clock, settings: () => settings, modelInfo: () => client.modelInfo ?? client.load() });
-}
-
-/** Keeps fake time flowing (the user has stopped typing) until `pending` settles. */
-async function settleWithTime<T>(pending: Promise<T>, clock: FakeClock): Promise<T> {
-  let settled = false;
-  void pending.finally(() => (settled = true)).catch(() => undefined);
-  while (!settled) {
-    await clock.advance(50);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  return pending;
-}
-
-const query = (text: string, version: number) => ({ document: 'file:///cart.js', version, text: stringSource(text), offset: text.length, languageId: 'javascript', cursorCount: 1 });
-
 test('a query made before the engine host started and the model loaded is answered once the model is ready', { timeout: 120_000 }, async () => {
   assert.equal(client.modelInfo, undefined, 'no model loaded before the query');
   assert.equal(client.hostPid, undefined, 'no engine host running before the query');
   const clock = new FakeClock();
-  const { engine, done } = recordingEngine(client);
-  const service = serviceWith(engine, clock);
+  const { backend, counts } = recordingBackend(client);
+  const { done } = counts;
+  // As the extension wires it: capabilities once the model is loaded, else the load that tells them.
+  const service = serviceWith(backend, clock);
   const loading: boolean[] = [];
   service.onDidChangeStatus((s: CompletionStatus) => {
     if (s.type === 'loading') loading.push(s.loading);
@@ -90,10 +57,11 @@ test('a query made before the engine host started and the model loaded is answer
 
 test('a cold 512-token prompt gets a suggestion although its prefill outlasts the decode budget', { timeout: 120_000 }, async () => {
   const clock = new FakeClock();
-  const { engine, done } = recordingEngine(client);
+  const { backend, counts } = recordingBackend(client);
+  const { done } = counts;
   // 1 ms: any real prefill of 512 tokens takes longer, so a budget that counted the prefill would
   // stop before the first token and show nothing.
-  const service = serviceWith(engine, clock, { prefixTokens: 8192, timeBudgetMs: 1 });
+  const service = serviceWith(backend, clock, { prefixTokens: 8192, timeBudgetMs: 1 });
   // Text the first test's prompt did not have, so the completion slot's cache cannot serve it.
   const filler = Array.from({ length: 200 }, (_, i) => `  basket.put(entry${i}, ${i % 5});`).join('\n');
   const document = `${HEADER}${filler}\n  const total = items.`;

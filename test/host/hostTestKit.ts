@@ -1,10 +1,10 @@
 // Shared pieces of the engine host tests: a client of the real bundled host (dist/engineHost.js,
-// built by scripts/test.mjs) pointed at a generated model, and stream helpers.
+// built by scripts/test.mjs) pointed at a generated model through the extension's LocalEngine, and stream helpers.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { GenerationEvent, GenerationRequest } from '../../engine/types';
-import { EngineClient, type EngineClientOptions } from '../../extension/engineClient';
-import { silentLogger, type Logger } from '../../extension/logger';
+import { LocalEngine, type LocalEngineOptions } from '../../extension/engine/localEngine';
+import { silentLogger, type Logger } from '../../extension/core/logger';
 
 export const HOST_SCRIPT = resolve('dist/engineHost.js');
 
@@ -19,9 +19,9 @@ export function recordingLogger(): Logger & { lines: string[] } {
   return { ...silentLogger, info: keep('info'), warn: keep('warn'), error: keep('error'), lines };
 }
 
-export function clientFor(modelPath: string, options: Partial<EngineClientOptions> = {}): EngineClient {
+export function clientFor(modelPath: string, options: Partial<LocalEngineOptions> = {}): LocalEngine {
   requireBuiltHost();
-  return new EngineClient({
+  return new LocalEngine({
     hostScript: HOST_SCRIPT,
     log: silentLogger,
     resolveLoadOptions: () => ({ modelPath, executionProvider: 'cpu', threads: 1 }),

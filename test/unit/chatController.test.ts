@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { GenerationEvent, GenerationRequest } from '../../engine/types';
 import type { HostToWebview, ModelAvailability } from '../../webview/protocol';
-import { ChatController, type ChatEngine, type ChatEnvironment } from '../../extension/chat/chatController';
+import type { GenerationStream } from '../../engine/generation/generationStream';
+import { ChatController, type ChatEnvironment } from '../../extension/chat/chatController';
 import { ConversationStore, type KeyValueStore } from '../../extension/chat/conversationStore';
 
 class MemoryState implements KeyValueStore {
@@ -35,7 +36,7 @@ function done(extra: Partial<Extract<GenerationEvent, { type: 'done' }>> = {}): 
 const delta = (channel: 'reasoning' | 'answer', text: string, tokens = 1): GenerationEvent => ({ type: 'delta', channel, text, tokenIds: Array(tokens).fill(7) });
 
 /** Plays a script of events; `hold` pauses before the event at that index until released or aborted. */
-class FakeEngine implements ChatEngine {
+class FakeEngine implements GenerationStream {
   requests: GenerationRequest[] = [];
   hold: number | undefined;
   private release: (() => void) | undefined;
@@ -63,7 +64,7 @@ class FakeEngine implements ChatEngine {
   }
 }
 
-function setup(script: GenerationEvent[], options: { model?: ModelAvailability; state?: MemoryState; engine?: ChatEngine } = {}) {
+function setup(script: GenerationEvent[], options: { model?: ModelAvailability; state?: MemoryState; engine?: GenerationStream } = {}) {
   const engine = new FakeEngine(script);
   const state = options.state ?? new MemoryState();
   const logs: string[] = [];
@@ -180,7 +181,7 @@ test('a second message while one is streaming is refused and logged', async () =
 });
 
 test('engine errors end the turn with the error shown', async () => {
-  const failing: ChatEngine = {
+  const failing: GenerationStream = {
     async *generate() {
       yield* [];
       throw new Error('model file is damaged');

@@ -1,8 +1,9 @@
 // Test doubles for the completion pipeline: a clock driven by hand and an engine whose output
 // each test releases step by step.
 import type { GenerationEvent, GenerationRequest, GenerationStats } from '../../engine/types';
-import type { Clock } from '../../extension/completion/clock';
-import type { CompletionEngine } from '../../extension/completion/completionEngine';
+import type { Clock } from '../../extension/core/clock';
+import type { BackendCapabilities } from '../../extension/core/generationBackend';
+import type { CompletionBackend } from '../../extension/completion/completionBackend';
 
 /** Lets promise callbacks and immediates queued so far run. */
 export function settle(): Promise<void> {
@@ -120,8 +121,16 @@ export class FakeRun {
   }
 }
 
-export class FakeEngine implements CompletionEngine {
+/** A loaded model without fill-in-the-middle: completions continue the prefix. */
+export const CONTINUATION_MODEL: BackendCapabilities = { modelName: 'fake', reasoning: false, tokenCount: false };
+
+export class FakeEngine implements CompletionBackend {
   readonly runs: FakeRun[] = [];
+  capabilities: BackendCapabilities | undefined = CONTINUATION_MODEL;
+
+  async prepare(): Promise<BackendCapabilities> {
+    return this.capabilities ?? CONTINUATION_MODEL;
+  }
 
   generate(request: GenerationRequest, signal: AbortSignal): AsyncIterable<GenerationEvent> {
     const run = new FakeRun(request, signal);

@@ -3,38 +3,48 @@
 // shared by every waiting query; the status stream says a load is in progress.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ModelInfo } from '../../engine/types';
+import type { BackendCapabilities } from '../../extension/core/generationBackend';
+import type { CompletionBackend } from '../../extension/completion/completionBackend';
 import { CompletionActivityTracker, type CompletionActivity } from '../../extension/completion/completionActivity';
 import { CompletionService, type CompletionQuery, type CompletionStatus } from '../../extension/completion/completionService';
 import { DEFAULT_COMPLETION_SETTINGS } from '../../extension/completion/completionSettings';
 import { stringSource } from '../../extension/completion/textSource';
-import { FakeClock, FakeEngine, settle } from './completionFakes';
+import { CONTINUATION_MODEL, FakeClock, FakeEngine, settle } from './completionFakes';
 
 const doc = 'function total(items) {\n  let sum = 0;\n  ';
-const fimModel = { modelPath: '/coder', modelName: 'Qwen/Qwen2.5-Coder-0.5B', fimTokens: { prefix: '<|fim_prefix|>', suffix: '<|fim_suffix|>', middle: '<|fim_middle|>' } } as ModelInfo;
+const fimModel: BackendCapabilities = {
+  modelName: 'Qwen/Qwen2.5-Coder-0.5B',
+  fim: { prefix: '<|fim_prefix|>', suffix: '<|fim_suffix|>', middle: '<|fim_middle|>' },
+  reasoning: false,
+  tokenCount: false,
+};
 
-/** A model load the test finishes (or fails) by hand, and how often one was asked for. */
-function manualLoad() {
-  let finish!: (info: ModelInfo | undefined) => void;
+/** A backend whose model load the test finishes (or fails) by hand, counting the loads asked for. */
+function manualLoad(engine: FakeEngine) {
+  let finish!: (caps: BackendCapabilities) => void;
   let fail!: (error: Error) => void;
-  let loaded: { info: ModelInfo | undefined } | undefined;
-  let pending: Promise<ModelInfo | undefined> | undefined;
+  let loaded: BackendCapabilities | undefined;
+  let pending: Promise<BackendCapabilities> | undefined;
   const load = {
     calls: 0,
-    /** What the extension passes as `modelInfo`: the loaded info, or the load that gives it. */
-    modelInfo: (): ModelInfo | undefined | Promise<ModelInfo | undefined> => {
-      load.calls++;
-      if (loaded) return loaded.info;
-      pending ??= new Promise<ModelInfo | undefined>((resolve, reject) => {
-        finish = (info) => {
-          loaded = { info };
-          resolve(info);
-        };
-        fail = reject;
-      });
-      return pending;
-    },
-    finish: (info: ModelInfo | undefined) => finish(info),
+    backend: {
+      generate: (request, signal) => engine.generate(request, signal),
+      get capabilities() {
+        return loaded;
+      },
+      prepare: () => {
+        load.calls++;
+        pending ??= new Promise<BackendCapabilities>((resolve, reject) => {
+          finish = (caps) => {
+            loaded = caps;
+            resolve(caps);
+          };
+          fail = reject;
+        });
+        return pending;
+      },
+    } satisfies CompletionBackend,
+    finish: (caps: BackendCapabilities = CONTINUATION_MODEL) => finish(caps),
     fail: (error: Error) => fail(error),
   };
   return load;
@@ -43,8 +53,8 @@ function manualLoad() {
 function setup() {
   const clock = new FakeClock();
   const engine = new FakeEngine();
-  const load = manualLoad();
-  const service = new CompletionService({ engine, clock, settings: () => DEFAULT_COMPLETION_SETTINGS, modelInfo: load.modelInfo });
+  const load = manualLoad(engine);
+  const service = new CompletionService({ backend: load.backend, clock, settings: () => DEFAULT_COMPLETION_SETTINGS });
   const statuses: CompletionStatus[] = [];
   service.onDidChangeStatus((s) => statuses.push(s));
   let version = 0;
@@ -90,7 +100,7 @@ test('cancelling a query that waits for the load ends it at once; the load carri
   await clock.advance(250);
   q.controller.abort();
   assert.equal(await q.promise, undefined, 'answered without waiting for the load');
-  load.finish(undefined);
+  load.finish();
   await settle();
   assert.equal(engine.runs.length, 0, 'a cancelled query starts no run once the model is there');
 
@@ -114,7 +124,7 @@ test('keystrokes during the load share one load; only the newest query runs, onc
   assert.equal(await second.promise, undefined);
   await clock.advance(250);
   assert.equal(load.calls, 1, 'one load for every query that arrived while it ran');
-  load.finish(undefined);
+  load.finish();
   await settle();
   assert.equal(engine.runs.length, 1);
   assert.deepEqual(engine.last.request.prompt, { type: 'text', text: doc + 'ret' });
@@ -141,7 +151,7 @@ test('a failed load still runs the request, so the engine reports the failure wi
 test('a loaded model gives no loading status', { timeout: 10_000 }, async () => {
   const { clock, engine, load, service, loadingStatuses, ask } = setup();
   const q = ask(doc);
-  load.finish(undefined);
+  load.finish();
   await clock.advance(250);
   engine.last.finish('eos');
   await q.promise;

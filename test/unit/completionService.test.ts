@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { CompletionService, type CompletionQuery, type CompletionStatus } from '../../extension/completion/completionService';
 import { DEFAULT_COMPLETION_SETTINGS, type CompletionSettings } from '../../extension/completion/completionSettings';
 import { stringSource } from '../../extension/completion/textSource';
-import { FakeClock, FakeEngine, settle } from './completionFakes';
+import { CONTINUATION_MODEL, FakeClock, FakeEngine, settle } from './completionFakes';
 
 const doc = 'function total(items) {\n  let sum = 0;\n  ';
 
@@ -11,7 +11,7 @@ function setup(overrides: Partial<CompletionSettings> = {}) {
   const clock = new FakeClock();
   const engine = new FakeEngine();
   const settings = { ...DEFAULT_COMPLETION_SETTINGS, ...overrides };
-  const service = new CompletionService({ engine, clock, settings: () => settings, modelInfo: () => undefined });
+  const service = new CompletionService({ backend: engine, clock, settings: () => settings });
   const statuses: CompletionStatus[] = [];
   service.onDidChangeStatus((s) => statuses.push(s));
   let version = 0;
@@ -172,10 +172,13 @@ test('a time-budget stop shows the whole lines ready so far', async () => {
 test('engine errors are reported and give no suggestion', async () => {
   const clock = new FakeClock();
   const failing = new CompletionService({
-    engine: { generate: () => ({ [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(new Error('host crashed')) }) }) },
+    backend: {
+      capabilities: CONTINUATION_MODEL,
+      prepare: async () => CONTINUATION_MODEL,
+      generate: () => ({ [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(new Error('host crashed')) }) }),
+    },
     clock,
     settings: () => DEFAULT_COMPLETION_SETTINGS,
-    modelInfo: () => undefined,
   });
   const errors: unknown[] = [];
   failing.onDidChangeStatus((s) => s.type === 'error' && errors.push(s.error));

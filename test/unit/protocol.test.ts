@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { decodeHostRequest } from '../../engine/host/decodeRequest';
 import type { HostMessage, HostRequest } from '../../engine/host/protocol';
 import type { GenerationRequest } from '../../engine/types';
-import { decodeHostMessage } from '../../extension/engineHostMessages';
+import { decodeHostMessage } from '../../extension/engine/hostMessages';
 
 const chatRequest: GenerationRequest = {
   kind: 'chat',

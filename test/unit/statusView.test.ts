@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ModelInfo } from '../../engine/types';
-import { describeStatus, type StatusInput } from '../../extension/statusView';
+import { describeStatus, type StatusInput } from '../../extension/core/statusView';
 
 const model = { executionProvider: 'cpu', threads: 2 } as ModelInfo;
 const base: StatusInput = { engine: { kind: 'stopped' }, modelConfigured: true, trusted: true, completionsEnabled: true };

@@ -1,12 +1,31 @@
-// One engine host child process: fork, `hello` handshake, message routing, exit. Restarts,
-// watchdog and request bookkeeping belong to the client (engineClient.ts); this file only knows
-// how to run and talk to a single process.
+// One engine host child process: fork, `hello` handshake, message decoding, exit. Requests in
+// flight belong to the connection (connection.ts), restarts and the watchdog to the supervisor
+// (supervisor.ts); this file only knows how to run and talk to a single process.
 import { fork, type ChildProcess } from 'node:child_process';
-import type { HostMessage, HostRequest } from '../engine/host/protocol';
-import { decodeHostMessage } from './engineHostMessages';
-import type { Logger } from './logger';
+import type { HostMessage, HostRequest } from '../../engine/host/protocol';
+import type { Logger } from '../core/logger';
+import { decodeHostMessage } from './hostMessages';
 
-export interface HostProcessOptions {
+/** What the supervisor needs of a process; tests pass fakes through `SpawnHost`. */
+export interface HostProcess {
+  readonly pid: number;
+  readonly alive: boolean;
+  send(request: HostRequest): void;
+  kill(): void;
+  /** Asks the process to free the model and exit; kills it if it has not exited after `graceMs`. */
+  stop(requestId: number, graceMs: number): Promise<void>;
+}
+
+export interface HostHandlers {
+  onMessage: (message: HostMessage) => void;
+  /** Called once, only for a process that started (said `hello`). */
+  onExit: (exit: HostExit) => void;
+}
+
+/** Starts a process; resolves once it is ready for requests, rejects if it fails to start. */
+export type SpawnHost = (handlers: HostHandlers) => Promise<HostProcess>;
+
+export interface HostProcessOptions extends HostHandlers {
   /** Path of the bundled host, dist/engineHost.js. */
   hostScript: string;
   /**
@@ -16,8 +35,6 @@ export interface HostProcessOptions {
   execPath?: string;
   startTimeoutMs: number;
   log: Logger;
-  onMessage: (message: HostMessage) => void;
-  onExit: (exit: HostExit) => void;
 }
 
 export interface HostExit {
@@ -25,9 +42,12 @@ export interface HostExit {
   signal: NodeJS.Signals | null;
 }
 
-export class EngineHostProcess {
-  /** Last time a message went either way: what the watchdog measures silence from. */
-  lastActivityAt = Date.now();
+/** The real thing: forks dist/engineHost.js. */
+export function forkHost(options: Omit<HostProcessOptions, keyof HostHandlers>): SpawnHost {
+  return (handlers) => EngineHostProcess.start({ ...options, ...handlers });
+}
+
+export class EngineHostProcess implements HostProcess {
   private exited = false;
   private readonly exitPromise: Promise<HostExit>;
 
@@ -79,7 +99,6 @@ export class EngineHostProcess {
           return;
         }
         if (host) {
-          host.lastActivityAt = Date.now();
           options.onMessage(decoded.message);
         } else if (decoded.message.type === 'hello') {
           clearTimeout(timer);
@@ -96,7 +115,6 @@ export class EngineHostProcess {
 
   send(request: HostRequest): void {
     if (this.exited || !this.child.connected) throw new Error('the engine host is not running');
-    this.lastActivityAt = Date.now();
     this.child.send(request);
   }
 
@@ -115,9 +133,5 @@ export class EngineHostProcess {
     const timer = setTimeout(() => this.kill(), graceMs);
     await this.exitPromise;
     clearTimeout(timer);
-  }
-
-  waitForExit(): Promise<HostExit> {
-    return this.exitPromise;
   }
 }

@@ -29,3 +29,8 @@ export function delay(clock: Clock, ms: number, signal: AbortSignal): Promise<bo
     signal.addEventListener('abort', onAbort, { once: true });
   });
 }
+
+/** Lets a background timer (watchdog, idle unload, restart) not keep Node alive by itself. */
+export function unrefTimer(handle: unknown): void {
+  (handle as { unref?: () => void } | undefined)?.unref?.();
+}

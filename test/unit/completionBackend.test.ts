@@ -1,13 +1,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { GenerationRequest, ModelInfo } from '../../engine/types';
-import { CompletionEngineSelector, type OwnedEngineClient } from '../../extension/completion/completionEngineSelector';
+import type { GenerationRequest } from '../../engine/types';
+import type { BackendState } from '../../extension/core/generationBackend';
+import { Emitter } from '../../extension/core/emitter';
+import { CompletionBackendSelector, type OwnedBackend } from '../../extension/completion/completionBackend';
 import { CompletionActivityTracker, type CompletionActivity } from '../../extension/completion/completionActivity';
 
-function fakeClient(name: string, log: string[]): OwnedEngineClient {
+function fakeClient(name: string, log: string[]): OwnedBackend & { states: Emitter<BackendState> } {
+  const caps = { modelName: name, reasoning: false, tokenCount: false };
+  const states = new Emitter<BackendState>();
   return {
-    modelInfo: { modelPath: name } as ModelInfo,
-    load: async () => ({ modelPath: name }) as ModelInfo,
+    state: { kind: 'stopped' },
+    states,
+    onDidChangeState: states.event,
+    capabilities: caps,
+    prepare: async () => caps,
     generate: async function* (request: GenerationRequest) {
       log.push(`${name}:${request.kind}`);
     },
@@ -24,13 +31,13 @@ async function drain(iterable: AsyncIterable<unknown>): Promise<void> {
 test('completions use the chat model unless a separate model path is set, switching live', async () => {
   const log: string[] = [];
   let path = '';
-  const selector = new CompletionEngineSelector(fakeClient('chat', log), (p) => fakeClient(p, log), () => path);
+  const selector = new CompletionBackendSelector(fakeClient('chat', log), (p) => fakeClient(p, log), () => path);
   await drain(selector.generate(request, new AbortController().signal));
-  assert.equal(selector.modelInfo?.modelPath, 'chat');
+  assert.equal(selector.capabilities?.modelName, 'chat');
   path = '/models/coder';
   await drain(selector.generate(request, new AbortController().signal));
   await drain(selector.generate(request, new AbortController().signal));
-  assert.equal((await selector.load()).modelPath, '/models/coder');
+  assert.equal((await selector.prepare()).modelName, '/models/coder');
   path = '/models/other';
   await drain(selector.generate(request, new AbortController().signal));
   path = '';

@@ -1,7 +1,7 @@
 // Checks messages from the engine host before the client routes them. The host is our own
 // process, but a version mismatch or a corrupted channel must surface as a clear error, not as
 // `undefined` deep inside a feature.
-import type { HostMessage, HostProtocolVersion } from '../engine/host/protocol';
+import type { HostMessage, HostProtocolVersion } from '../../engine/host/protocol';
 
 export const hostProtocolVersion: HostProtocolVersion = 1;
 

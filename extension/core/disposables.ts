@@ -14,9 +14,8 @@ export class DisposableStore implements Disposable {
     return item;
   }
 
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
+  /** Frees what the store holds and keeps it usable (a view resolved again registers anew). */
+  clear(): void {
     const items = this.items.reverse();
     this.items = [];
     for (const item of items) {
@@ -27,8 +26,10 @@ export class DisposableStore implements Disposable {
       }
     }
   }
-}
 
-export function toDisposable(dispose: () => void): Disposable {
-  return { dispose };
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.clear();
+  }
 }

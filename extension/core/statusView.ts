@@ -1,8 +1,9 @@
 // What the status bar item shows for a given state, as a pure function (tested without VS Code).
-import type { EngineState } from './engineClient';
+import type { RuntimePath } from '../../engine/types';
+import type { BackendState } from './generationBackend';
 
 export interface StatusInput {
-  engine: EngineState;
+  engine: BackendState;
   /** Set while a model download runs. */
   downloadPercent?: number;
   /** A model folder is configured (and, as far as we know, present). */
@@ -21,6 +22,14 @@ export interface StatusView {
   tooltip: string;
   /** Shown with the error background. */
   error: boolean;
+}
+
+/** Which graph runs and how its KV cache is fed, in one sentence for the tooltip. */
+export function runtimeSentence(runtime: RuntimePath | undefined): string {
+  if (!runtime) return '';
+  if (runtime.graph === 'rewritten' && runtime.kvCache === 'in-place' && !runtime.reason) return ' Fast path: rewritten graph, KV cache read in place.';
+  const path = runtime.graph === 'rewritten' ? 'the rewritten graph' : 'the graph as exported';
+  return ` Running ${path}, KV cache ${runtime.kvCache === 'in-place' ? 'read in place' : 'fetched every step'}${runtime.reason ? `: ${runtime.reason}` : ''}.`;
 }
 
 export function describeStatus(input: StatusInput): StatusView {
@@ -54,7 +63,7 @@ export function describeStatus(input: StatusInput): StatusView {
     }
     case 'ready': {
       const memory = e.rssBytes !== undefined ? `, engine process ${(e.rssBytes / 2 ** 30).toFixed(2)} GB` : '';
-      return view(`$(check) R1 ${e.model.executionProvider}`, `R1 Local: model ready on ${e.model.executionProvider} (${e.model.threads} threads${memory}).`);
+      return view(`$(check) R1 ${e.model.executionProvider}`, `R1 Local: model ready on ${e.model.executionProvider} (${e.model.threads} threads${memory}).${runtimeSentence(e.model.runtime)}`);
     }
     case 'stopped':
       if (!input.trusted) return view('$(shield) R1', 'R1 Local: Restricted Mode. Trust this workspace to load a model.');

@@ -1,7 +1,7 @@
 // Restart policy of the engine host: growing delays, a cap, and giving up after repeated crashes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decideRestart, recentCrashes, type RestartPolicy } from '../../extension/backoff';
+import { decideRestart, recentCrashes, type RestartPolicy } from '../../extension/engine/restartPolicy';
 
 const policy: RestartPolicy = { baseDelayMs: 100, factor: 2, maxDelayMs: 350, maxCrashes: 5, windowMs: 10_000 };
 
