@@ -1,17 +1,27 @@
 // Lint, including the layer rules that keep each runtime in its lane:
 //   engine/   never imports vscode or uses the DOM (it runs in the engine host and the CLI);
 //   webview/  never imports vscode or Node built-ins (it runs in the browser sandbox);
+//   common/   code every runtime shares (chat protocol and reducer, explain prompt): no vscode,
+//             no Node built-ins, no DOM;
+//   extension/core/ and extension/engine/  the extension's editor-free core: everything there runs
+//             without the VS Code API, so plain Node tests drive it; only the adapters beside it
+//             (registration, commands, views) import vscode;
 //   only engine/runtime/ imports onnxruntime-node (loaded by the engine host or the CLI only);
 //   protocol files are type-only.
 import tseslint from 'typescript-eslint';
 import { builtinModules } from 'node:module';
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
-const domGlobals = ['window', 'document', 'navigator', 'HTMLElement', 'localStorage'].map((name) => ({
-  name,
-  message: 'engine/ must not touch the DOM: it runs in Node (engine host, CLI).',
-}));
+const domGlobalsFor = (message) => ['window', 'document', 'navigator', 'HTMLElement', 'localStorage'].map((name) => ({ name, message }));
+const domGlobals = domGlobalsFor('engine/ must not touch the DOM: it runs in Node (engine host, CLI).');
 const ort = { name: 'onnxruntime-node', message: 'Only engine/runtime/ may load onnxruntime-node.' };
+const noNode = (layer) => nodeBuiltins.map((name) => ({ name, message: `${layer} runs in the browser too: no Node built-ins.` }));
+const extensionPatterns = [
+  { group: ['**/engine/runtime/**', '**/engine/host/**', '!**/engine/host/protocol', '!**/engine/host/protocolVersion'], message: 'The extension host talks to the engine through extension/engine/ only.' },
+  { group: ['**/webview/**'], message: 'The webview is reached by postMessage; what both sides share lives in common/.' },
+];
+/** The editor-free folders of the extension: no VS Code API. */
+export const EDITOR_FREE = ['extension/core/**/*.ts', 'extension/engine/**/*.ts'];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.cache/**', 'test-output/**', 'bench-output/**'] },
@@ -49,18 +59,36 @@ export default tseslint.config(
             ort,
             ...nodeBuiltins.map((name) => ({ name, message: 'webview/ runs in the browser: no Node built-ins.' })),
           ],
+          patterns: [{ group: ['**/extension/**', '**/engine/**'], message: 'webview/ talks to the extension by postMessage; shared code lives in common/.' }],
         },
       ],
     },
   },
   {
-    files: ['extension/**/*.ts'],
+    files: ['common/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
-          paths: [ort],
-          patterns: [{ group: ['**/engine/runtime/**', '**/engine/host/**', '!**/engine/host/protocol'], message: 'The extension host talks to the engine through the engine client only.' }],
+          paths: [{ name: 'vscode', message: 'common/ runs in the webview, the engine and the CLI: no VS Code API.' }, ort, ...noNode('common/')],
+          patterns: [{ group: ['**/extension/**', '**/webview/**', '**/engine/**'], message: 'common/ depends on nothing but itself.' }],
+        },
+      ],
+      'no-restricted-globals': ['error', ...domGlobalsFor('common/ runs in Node too: no DOM.')],
+    },
+  },
+  {
+    files: ['extension/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: [ort], patterns: extensionPatterns }] },
+  },
+  {
+    files: EDITOR_FREE,
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'vscode', message: 'The editor-free core must run without VS Code: put the code that needs the API in an adapter beside it.' }, ort],
+          patterns: extensionPatterns,
         },
       ],
     },

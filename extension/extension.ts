@@ -3,7 +3,7 @@
 import type * as vscode from 'vscode';
 import { registerCompletions } from './completion/registerCompletions';
 import { registerChat } from './chat';
-import type { ChatController } from './chat/chatController';
+import type { ChatController } from './core/chat/chatController';
 import { registerCoreCommands } from './coreCommands';
 import { registerModelCommands } from './models/registerModelCommands';
 import { createServices, type ExtensionServices } from './services';

@@ -2,7 +2,7 @@
 // listeners which keys changed so features reconfigure live (no window reload).
 import * as vscode from 'vscode';
 import type { Logger } from './core/logger';
-import { coerceSetting, SETTINGS_SECTION, settingId, settingKeys, type SettingKey, type SettingValues } from './settingsSchema';
+import { coerceSetting, SETTINGS_SECTION, settingId, settingKeys, type SettingKey, type SettingValues } from './core/settingsSchema';
 
 export class Settings implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<ReadonlySet<SettingKey>>();

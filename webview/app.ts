@@ -1,7 +1,8 @@
 // The webview's controller: restores the saved state, renders it, applies what the extension posts,
 // forwards what the user does, and saves the state so VS Code can re-create the view when shown again.
 import { ChatView, type ChatViewActions } from './chatView';
-import type { HostToWebview, WebviewToHost } from './protocol';
+import type { HostToWebview, WebviewToHost } from '../common/chat/protocol';
+import { CHAT_PROTOCOL_VERSION } from '../common/chat/protocolVersion';
 import { type LocalAction, type ViewState, isBusy, reduceHostMessage, reduceLocal, restoreViewState } from './state';
 
 /** The part of VS Code's webview API we use (the object `acquireVsCodeApi()` returns). */
@@ -48,23 +49,23 @@ export function startChatApp(api: WebviewApi, container: HTMLElement, options: C
   };
 
   const actions: ChatViewActions = {
-    send: (text, budget) => post({ v: 1, type: 'send', text, budget }),
-    stop: () => post({ v: 1, type: 'stop' }),
-    newChat: () => post({ v: 1, type: 'newChat' }),
-    openConversation: (id) => post({ v: 1, type: 'openConversation', id }),
+    send: (text, budget) => post({ v: CHAT_PROTOCOL_VERSION, type: 'send', text, budget }),
+    stop: () => post({ v: CHAT_PROTOCOL_VERSION, type: 'stop' }),
+    newChat: () => post({ v: CHAT_PROTOCOL_VERSION, type: 'newChat' }),
+    openConversation: (id) => post({ v: CHAT_PROTOCOL_VERSION, type: 'openConversation', id }),
     setBudget: (budget) => {
       local({ type: 'setBudget', budget });
-      post({ v: 1, type: 'setBudget', budget });
+      post({ v: CHAT_PROTOCOL_VERSION, type: 'setBudget', budget });
     },
     toggleReasoning: (turnId, expanded) => {
       local({ type: 'toggleReasoning', turnId, expanded });
-      post({ v: 1, type: 'toggleReasoning', turnId, expanded });
+      post({ v: CHAT_PROTOCOL_VERSION, type: 'toggleReasoning', turnId, expanded });
     },
     draft: (text) => local({ type: 'draft', text }),
-    copyCode: (code) => post({ v: 1, type: 'copyCode', code }),
-    insertCode: (code) => post({ v: 1, type: 'insertCode', code }),
-    openLink: (url) => post({ v: 1, type: 'openLink', url }),
-    runCommand: (command) => post({ v: 1, type: 'runCommand', command }),
+    copyCode: (code) => post({ v: CHAT_PROTOCOL_VERSION, type: 'copyCode', code }),
+    insertCode: (code) => post({ v: CHAT_PROTOCOL_VERSION, type: 'insertCode', code }),
+    openLink: (url) => post({ v: CHAT_PROTOCOL_VERSION, type: 'openLink', url }),
+    runCommand: (command) => post({ v: CHAT_PROTOCOL_VERSION, type: 'runCommand', command }),
   };
 
   const view = new ChatView(container, actions);
@@ -82,13 +83,13 @@ export function startChatApp(api: WebviewApi, container: HTMLElement, options: C
 
   const onMessage = (event: MessageEvent) => {
     const message = event.data as HostToWebview | undefined;
-    if (typeof message !== 'object' || message === null || message.v !== 1 || !HOST_MESSAGE_TYPES.has(message.type)) return;
+    if (typeof message !== 'object' || message === null || message.v !== CHAT_PROTOCOL_VERSION || !HOST_MESSAGE_TYPES.has(message.type)) return;
     state = reduceHostMessage(state, message);
     requestRender();
   };
   window.addEventListener('message', onMessage);
   // Only now may the extension post: our listener is in place.
-  post({ v: 1, type: 'ready' });
+  post({ v: CHAT_PROTOCOL_VERSION, type: 'ready' });
 
   return {
     view,

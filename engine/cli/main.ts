@@ -9,6 +9,7 @@ const COMMANDS: Record<string, () => Promise<{ command: CliCommand }>> = {
   fixture: () => import('./fixture'),
   download: () => import('./download'),
   bench: () => import('./bench'),
+  explain: () => import('./explain'),
 };
 
 async function help(): Promise<string> {

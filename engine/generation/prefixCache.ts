@@ -74,11 +74,6 @@ export class PrefixCache {
     };
   }
 
-  /** Tokens currently cached for a slot (empty when the slot is unknown). */
-  cachedTokens(slot: string): readonly number[] {
-    return this.slots.get(slot)?.tokens ?? [];
-  }
-
   /** Forgets a slot's cache (not while a generation uses it: it is dropped when that one ends). */
   drop(slot: string): void {
     if (this.pinned.has(slot)) return;

@@ -44,10 +44,6 @@ export class StoppingCriteria {
     this.startedAt = this.now();
   }
 
-  isEos(id: number): boolean {
-    return this.eos.has(id);
-  }
-
   /**
    * Check before running the next step: abort first (the caller wants out), then the token limit,
    * then the time budgets. `generated` counts tokens produced so far; the decode budget starts at

@@ -5,6 +5,7 @@ import { Engine } from '../engine';
 import { decodeHostRequest } from './decodeRequest';
 import { HostRunner } from './hostRunner';
 import type { HostMessage } from './protocol';
+import { HOST_PROTOCOL_VERSION } from './protocolVersion';
 
 function send(message: HostMessage): void {
   // The channel closes when the extension goes away; the 'disconnect' handler ends the process.
@@ -36,4 +37,4 @@ process.on('message', (raw: unknown) => {
 // Never outlive the extension: an orphaned host would hold a gigabyte or more for nothing.
 process.on('disconnect', () => process.exit(0));
 
-send({ type: 'hello', version: 1, pid: process.pid });
+send({ type: 'hello', version: HOST_PROTOCOL_VERSION, pid: process.pid });

@@ -1,5 +1,6 @@
 // The extension ⇄ engine host boundary: messages sent over the child process IPC channel.
-// Type-only. Runtime validation of what arrives lives in protocolGuards.ts.
+// Type-only. What arrives is validated at each end: requests by decodeRequest.ts in the host,
+// messages by extension/engine/hostMessages.ts in the extension.
 import type { GenerationEvent, GenerationRequest, LoadOptions, ModelInfo } from '../types';
 
 /** Bumped whenever a message changes shape; the host announces it in `hello`. */
@@ -65,8 +66,6 @@ export type HostRequest =
   | { type: 'status'; id: number }
   /** Exit cleanly after freeing the model. */
   | { type: 'shutdown'; id: number };
-
-export type HostRequestType = HostRequest['type'];
 
 /** Results of the request types that answer once. */
 export interface HostResults {

@@ -3,10 +3,10 @@
 // VS Code may destroy the webview when the view is hidden and resolve it again when shown; the
 // webview then restores from its saved state and asks for a fresh snapshot with `ready`.
 import * as vscode from 'vscode';
-import type { HostToWebview } from '../../webview/protocol';
+import type { HostToWebview } from '../../common/chat/protocol';
 import { DisposableStore } from '../core/disposables';
-import type { ChatController } from './chatController';
-import { chatHtml } from './chatHtml';
+import type { ChatController } from '../core/chat/chatController';
+import { chatHtml } from '../core/chat/chatHtml';
 
 export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
   static readonly viewType = 'r1Local.chatView';

@@ -2,10 +2,10 @@
 // (document symbol provider) or else its indentation block — builds the explain prompt and starts
 // it as a new chat turn, opening the chat view first.
 import * as vscode from 'vscode';
-import type { ChatController, ChatLog } from './chatController';
-import { type ExplainSource, buildExplainPrompt } from './explainPrompt';
-import { enclosingIndentationBlock } from './indentationBlock';
-import { type SymbolNode, functionAtLine } from './symbolAtCursor';
+import type { ChatController, ChatLog } from '../core/chat/chatController';
+import { type ExplainSource, buildExplainPrompt } from '../../common/explain/explainPrompt';
+import { enclosingIndentationBlock } from '../core/chat/indentationBlock';
+import { type SymbolNode, functionAtLine } from '../core/chat/symbolAtCursor';
 
 export async function explainInActiveEditor(controller: ChatController, log: ChatLog, revealChat: () => Thenable<unknown>): Promise<void> {
   const editor = vscode.window.activeTextEditor;

@@ -3,17 +3,17 @@
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { ModelAvailability, ReasoningBudget } from '../../webview/protocol';
+import type { ModelAvailability, ReasoningBudget } from '../../common/chat/protocol';
 import type { GenerationBackend } from '../core/generationBackend';
 import type { Logger } from '../core/logger';
 import type { Settings } from '../settings';
-import { ChatController, type ChatEnvironment } from './chatController';
+import { ChatController, type ChatEnvironment } from '../core/chat/chatController';
 import { ChatViewProvider } from './chatViewProvider';
-import { ConversationStore } from './conversationStore';
+import { ConversationStore } from '../core/chat/conversationStore';
 import { copyToClipboard, insertAtCursor, openLinkAfterConfirmation, runSetupCommand } from './editorActions';
 import { explainInActiveEditor } from './explainCommand';
-import { DEFAULT_GENERATION } from './promptBuilder';
-import { isReasoningBudget } from './reasoningBudget';
+import { DEFAULT_GENERATION } from '../core/chat/promptBuilder';
+import { isReasoningBudget } from '../core/chat/reasoningBudget';
 
 export interface ChatDeps {
   /** The backend chat turns and explanations generate with. */

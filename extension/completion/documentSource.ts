@@ -1,7 +1,7 @@
 // A TextSource over a VS Code document that reads only the ranges asked for: `getText()` would
 // copy the whole file on every keystroke.
 import * as vscode from 'vscode';
-import type { TextSource } from './textSource';
+import type { TextSource } from '../core/completion/textSource';
 
 export function documentSource(document: vscode.TextDocument): TextSource {
   const lastLine = document.lineAt(document.lineCount - 1);

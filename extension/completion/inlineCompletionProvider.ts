@@ -2,7 +2,7 @@
 // CompletionService and its answer into one inline item. The editor's CancellationToken stops here
 // and becomes an AbortSignal.
 import * as vscode from 'vscode';
-import type { CompletionService } from './completionService';
+import type { CompletionService } from '../core/completion/completionService';
 import { documentSource } from './documentSource';
 
 export class LocalInlineCompletionProvider implements vscode.InlineCompletionItemProvider {

@@ -5,10 +5,10 @@ import * as vscode from 'vscode';
 import { EngineError } from '../engine/engineError';
 import { localEngineFor, type ExtensionServices } from '../services';
 import type { Settings } from '../settings';
-import { CompletionActivityTracker } from './completionActivity';
-import { CompletionBackendSelector } from './completionBackend';
-import { CompletionService, type CompletionStatus } from './completionService';
-import type { CompletionSettings } from './completionSettings';
+import { CompletionActivityTracker } from '../core/completion/completionActivity';
+import { CompletionBackendSelector } from '../core/completion/completionBackend';
+import { CompletionService, type CompletionStatus } from '../core/completion/completionService';
+import type { CompletionSettings } from '../core/completion/completionSettings';
 import { LocalInlineCompletionProvider } from './inlineCompletionProvider';
 
 /** Text documents of every language; not output panes, diff views of git objects or the like. */

@@ -1,5 +1,5 @@
 // A minimal event emitter with VS Code's `Event<T>` shape, for code that must also run without
-// VS Code (the engine client core is exercised from plain Node tests).
+// VS Code (the editor-free core is exercised from plain Node tests).
 
 export interface Disposable {
   dispose(): void;

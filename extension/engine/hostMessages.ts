@@ -1,9 +1,8 @@
 // Checks messages from the engine host before the client routes them. The host is our own
 // process, but a version mismatch or a corrupted channel must surface as a clear error, not as
 // `undefined` deep inside a feature.
-import type { HostMessage, HostProtocolVersion } from '../../engine/host/protocol';
-
-export const hostProtocolVersion: HostProtocolVersion = 1;
+import type { HostMessage } from '../../engine/host/protocol';
+import { HOST_PROTOCOL_VERSION } from '../../engine/host/protocolVersion';
 
 export type DecodedHostMessage = { ok: true; message: HostMessage } | { ok: false; reason: string };
 
@@ -19,8 +18,8 @@ export function decodeHostMessage(raw: unknown): DecodedHostMessage {
   if (!isRecord(raw)) return { ok: false, reason: 'not an object' };
   switch (raw.type) {
     case 'hello':
-      if (raw.version !== hostProtocolVersion) {
-        return { ok: false, reason: `engine host speaks protocol ${String(raw.version)}, expected ${hostProtocolVersion}` };
+      if (raw.version !== HOST_PROTOCOL_VERSION) {
+        return { ok: false, reason: `engine host speaks protocol ${String(raw.version)}, expected ${HOST_PROTOCOL_VERSION}` };
       }
       if (!Number.isInteger(raw.pid)) return { ok: false, reason: 'hello without pid' };
       return { ok: true, message: raw as HostMessage };

@@ -3,10 +3,10 @@
 // that cancels the previous query on each keystroke as VS Code does.
 import { createRng } from '../../engine/generation/rng';
 import type { GenerationEvent, GenerationRequest, GenerationStats } from '../../engine/types';
-import type { CompletionBackend } from '../../extension/completion/completionBackend';
-import { CompletionService, type CompletionAnswer } from '../../extension/completion/completionService';
-import { DEFAULT_COMPLETION_SETTINGS, type CompletionSettings } from '../../extension/completion/completionSettings';
-import { stringSource } from '../../extension/completion/textSource';
+import type { CompletionBackend } from '../../extension/core/completion/completionBackend';
+import { CompletionService, type CompletionAnswer } from '../../extension/core/completion/completionService';
+import { DEFAULT_COMPLETION_SETTINGS, type CompletionSettings } from '../../extension/core/completion/completionSettings';
+import { stringSource } from '../../extension/core/completion/textSource';
 import type { FakeClock } from '../unit/completionFakes';
 
 export type DoneEvent = Extract<GenerationEvent, { type: 'done' }>;

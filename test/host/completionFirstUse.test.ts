@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { BackendState } from '../../extension/core/generationBackend';
 import type { LocalEngine } from '../../extension/engine/localEngine';
-import type { CompletionStatus } from '../../extension/completion/completionService';
+import type { CompletionStatus } from '../../extension/core/completion/completionService';
 import { queryAtEnd as query, recordingBackend, serviceWith, settleWithTime } from '../helpers/completionHarness';
 import { fixtureModel } from '../helpers/fixtureModels';
 import { FakeClock } from '../unit/completionFakes';

@@ -5,8 +5,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { LocalEngine } from '../../extension/engine/localEngine';
-import type { CompletionAnswer } from '../../extension/completion/completionService';
-import { DEFAULT_COMPLETION_SETTINGS } from '../../extension/completion/completionSettings';
+import type { CompletionAnswer } from '../../extension/core/completion/completionService';
+import { DEFAULT_COMPLETION_SETTINGS } from '../../extension/core/completion/completionSettings';
 import { keystrokes, queryAtEnd, recordingBackend, serviceWith, settleWithTime, TypingSession } from '../helpers/completionHarness';
 import { fixtureModel } from '../helpers/fixtureModels';
 import { FakeClock, settle } from '../unit/completionFakes';

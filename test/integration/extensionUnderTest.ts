@@ -38,7 +38,7 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
   }
 }
 
-/** What activate() returns: the extension's shared services (engine client, settings, log) and the chat. */
+/** What activate() returns: the extension's shared services (the local engine, settings, log) and the chat. */
 export async function extensionServices(): Promise<ExtensionApi> {
   const api = (await activeExtension()).exports as Partial<ExtensionApi> | undefined;
   assert.ok(api?.engine && api.chat, 'activate() must return the extension API (services and chat, see extension/extension.ts)');

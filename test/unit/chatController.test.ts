@@ -3,10 +3,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { GenerationEvent, GenerationRequest } from '../../engine/types';
-import type { HostToWebview, ModelAvailability } from '../../webview/protocol';
+import type { HostToWebview, ModelAvailability } from '../../common/chat/protocol';
 import type { GenerationStream } from '../../engine/generation/generationStream';
-import { ChatController, type ChatEnvironment } from '../../extension/chat/chatController';
-import { ConversationStore, type KeyValueStore } from '../../extension/chat/conversationStore';
+import { ChatController, type ChatEnvironment } from '../../extension/core/chat/chatController';
+import { ConversationStore, type KeyValueStore } from '../../extension/core/chat/conversationStore';
 
 class MemoryState implements KeyValueStore {
   readonly data = new Map<string, unknown>();

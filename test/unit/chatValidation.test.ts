@@ -2,7 +2,7 @@
 // are rejected with a reason; accepted messages are rebuilt with known fields only.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MAX_CODE_CHARS, MAX_MESSAGE_CHARS, validateWebviewMessage } from '../../extension/chat/messageValidation';
+import { MAX_CODE_CHARS, MAX_MESSAGE_CHARS, validateWebviewMessage } from '../../extension/core/chat/messageValidation';
 
 function reason(raw: unknown): string {
   const result = validateWebviewMessage(raw);

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import type { GenerationRequest } from '../../engine/types';
 import type { BackendState } from '../../extension/core/generationBackend';
 import { Emitter } from '../../extension/core/emitter';
-import { CompletionBackendSelector, type OwnedBackend } from '../../extension/completion/completionBackend';
-import { CompletionActivityTracker, type CompletionActivity } from '../../extension/completion/completionActivity';
+import { CompletionBackendSelector, type OwnedBackend } from '../../extension/core/completion/completionBackend';
+import { CompletionActivityTracker, type CompletionActivity } from '../../extension/core/completion/completionActivity';
 
 function fakeClient(name: string, log: string[]): OwnedBackend & { states: Emitter<BackendState> } {
   const caps = { modelName: name, reasoning: false, tokenCount: false };

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CompletionCache } from '../../extension/completion/completionCache';
+import { CompletionCache } from '../../extension/core/completion/completionCache';
 
 const key = (prefix: string, suffix = '', document = 'file:///a.ts') => ({ document, prefix, suffix });
 

@@ -3,7 +3,7 @@
 import type { GenerationEvent, GenerationRequest, GenerationStats } from '../../engine/types';
 import type { Clock } from '../../extension/core/clock';
 import type { BackendCapabilities } from '../../extension/core/generationBackend';
-import type { CompletionBackend } from '../../extension/completion/completionBackend';
+import type { CompletionBackend } from '../../extension/core/completion/completionBackend';
 
 /** Lets promise callbacks and immediates queued so far run. */
 export function settle(): Promise<void> {

@@ -4,11 +4,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { BackendCapabilities } from '../../extension/core/generationBackend';
-import type { CompletionBackend } from '../../extension/completion/completionBackend';
-import { CompletionActivityTracker, type CompletionActivity } from '../../extension/completion/completionActivity';
-import { CompletionService, type CompletionQuery, type CompletionStatus } from '../../extension/completion/completionService';
-import { DEFAULT_COMPLETION_SETTINGS } from '../../extension/completion/completionSettings';
-import { stringSource } from '../../extension/completion/textSource';
+import type { CompletionBackend } from '../../extension/core/completion/completionBackend';
+import { CompletionActivityTracker, type CompletionActivity } from '../../extension/core/completion/completionActivity';
+import { CompletionService, type CompletionQuery, type CompletionStatus } from '../../extension/core/completion/completionService';
+import { DEFAULT_COMPLETION_SETTINGS } from '../../extension/core/completion/completionSettings';
+import { stringSource } from '../../extension/core/completion/textSource';
 import { CONTINUATION_MODEL, FakeClock, FakeEngine, settle } from './completionFakes';
 
 const doc = 'function total(items) {\n  let sum = 0;\n  ';

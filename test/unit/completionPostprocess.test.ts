@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { blockEndIndex } from '../../extension/completion/blockEnd';
-import { postprocess, type PostprocessInput } from '../../extension/completion/postprocess';
+import { blockEndIndex } from '../../extension/core/completion/blockEnd';
+import { postprocess, type PostprocessInput } from '../../extension/core/completion/postprocess';
 
 const window = { linePrefix: '    ', lineSuffix: '', suffix: '', previousLine: 'def f(x):' };
 const input = (text: string, over: Partial<PostprocessInput> = {}): PostprocessInput => ({

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MAX_DOCUMENT_LENGTH, prefilter, type PrefilterInput } from '../../extension/completion/prefilter';
+import { MAX_DOCUMENT_LENGTH, prefilter, type PrefilterInput } from '../../extension/core/completion/prefilter';
 
 const base: PrefilterInput = {
   languageId: 'typescript',

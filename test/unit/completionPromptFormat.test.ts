@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ModelInfo } from '../../engine/types';
 import { localCapabilities } from '../../extension/engine/engineState';
-import { buildCompletionPrompt, completionFormatFor } from '../../extension/completion/promptFormat';
-import { buildPromptWindow } from '../../extension/completion/promptWindow';
-import { stringSource } from '../../extension/completion/textSource';
+import { buildCompletionPrompt, completionFormatFor } from '../../extension/core/completion/promptFormat';
+import { buildPromptWindow } from '../../extension/core/completion/promptWindow';
+import { stringSource } from '../../extension/core/completion/textSource';
 
 const fimTokens = { prefix: '<|fim_prefix|>', suffix: '<|fim_suffix|>', middle: '<|fim_middle|>' };
 const text = 'def area(r):\n    return \n\nprint(area(2))\n';

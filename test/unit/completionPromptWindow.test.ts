@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildPromptWindow, CHARS_PER_TOKEN } from '../../extension/completion/promptWindow';
-import { stringSource, type TextSource } from '../../extension/completion/textSource';
+import { CHARS_PER_TOKEN } from '../../common/text/tokenEstimate';
+import { buildPromptWindow } from '../../extension/core/completion/promptWindow';
+import { stringSource, type TextSource } from '../../extension/core/completion/textSource';
 
 const budget = { prefixTokens: 100, suffixTokens: 20 };
 const prefixChars = 100 * CHARS_PER_TOKEN;

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CompletionService, type CompletionQuery, type CompletionStatus } from '../../extension/completion/completionService';
-import { DEFAULT_COMPLETION_SETTINGS, type CompletionSettings } from '../../extension/completion/completionSettings';
-import { stringSource } from '../../extension/completion/textSource';
+import { CompletionService, type CompletionQuery, type CompletionStatus } from '../../extension/core/completion/completionService';
+import { DEFAULT_COMPLETION_SETTINGS, type CompletionSettings } from '../../extension/core/completion/completionSettings';
+import { stringSource } from '../../extension/core/completion/textSource';
 import { CONTINUATION_MODEL, FakeClock, FakeEngine, settle } from './completionFakes';
 
 const doc = 'function total(items) {\n  let sum = 0;\n  ';

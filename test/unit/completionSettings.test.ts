@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_COMPLETION_SETTINGS } from '../../extension/completion/completionSettings';
-import { coerceSetting } from '../../extension/settingsSchema';
+import { DEFAULT_COMPLETION_SETTINGS } from '../../extension/core/completion/completionSettings';
+import { coerceSetting } from '../../extension/core/settingsSchema';
 
 test('completion defaults are the ones the issue asks for', () => {
   assert.deepEqual(

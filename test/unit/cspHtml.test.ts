@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { JSDOM } from 'jsdom';
-import { chatHtml } from '../../extension/chat/chatHtml';
+import { chatHtml } from '../../extension/core/chat/chatHtml';
 
 const CSP_SOURCE = 'https://*.vscode-cdn.net';
 const resources = {

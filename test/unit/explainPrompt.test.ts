@@ -2,9 +2,10 @@
 // enclosing-function pick from document symbols, and the indentation-block fallback.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CHARS_PER_TOKEN, buildExplainPrompt, type ExplainSource } from '../../extension/chat/explainPrompt';
-import { enclosingIndentationBlock } from '../../extension/chat/indentationBlock';
-import { functionAtLine, type SymbolNode } from '../../extension/chat/symbolAtCursor';
+import { buildExplainPrompt, type ExplainSource } from '../../common/explain/explainPrompt';
+import { CHARS_PER_TOKEN } from '../../common/text/tokenEstimate';
+import { enclosingIndentationBlock } from '../../extension/core/chat/indentationBlock';
+import { functionAtLine, type SymbolNode } from '../../extension/core/chat/symbolAtCursor';
 
 const TS = [
   "import { x } from './x';", //            0

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { coerceSetting, restrictedSettingIds, settingId, settingKeys, settingsSchema, type SettingSpec } from '../../extension/settingsSchema';
+import { coerceSetting, restrictedSettingIds, settingId, settingKeys, settingsSchema, type SettingSpec } from '../../extension/core/settingsSchema';
 
 interface Contributed {
   type: string;

@@ -7,7 +7,6 @@ test('eos ids end generation; other ids do not', () => {
   assert.equal(criteria.afterToken(151643), 'eos');
   assert.equal(criteria.afterToken(151645), 'eos');
   assert.equal(criteria.afterToken(42), undefined);
-  assert.equal(criteria.isEos(151643), true);
 });
 
 test('max new tokens: stops before the step that would exceed it', () => {

@@ -2,9 +2,10 @@
 // it owns the current conversation, runs one generation at a time, streams its events to the
 // webview (once the webview said `ready`), persists finished turns and handles every validated
 // message from the webview.
-import type { GenerationStream } from '../../engine/generation/generationStream';
-import type { GenerationEvent, GenerationRequest } from '../../engine/types';
-import { activeTurn, applyTurnEvent, emptyConversation, setReasoningExpanded, type TurnEvent } from '../../webview/conversation';
+import type { GenerationStream } from '../../../engine/generation/generationStream';
+import type { GenerationEvent, GenerationRequest } from '../../../engine/types';
+import { activeTurn, applyTurnEvent, emptyConversation, setReasoningExpanded, type TurnEvent } from '../../../common/chat/conversation';
+import { CHAT_PROTOCOL_VERSION } from '../../../common/chat/protocolVersion';
 import type {
   ChatSnapshot,
   ChatTurn,
@@ -15,7 +16,7 @@ import type {
   ReasoningBudget,
   TurnStats,
   WebviewToHost,
-} from '../../webview/protocol';
+} from '../../../common/chat/protocol';
 import type { ConversationStore } from './conversationStore';
 import { validateWebviewMessage } from './messageValidation';
 import { type ChatGenerationSettings, buildChatRequest, chatMessages } from './promptBuilder';
@@ -81,7 +82,7 @@ export class ChatController {
    * snapshot anyway; if it re-created it, the new page says `ready` and gets one then.
    */
   resync(): void {
-    this.post({ v: 1, type: 'snapshot', snapshot: this.snapshot() });
+    this.post({ v: CHAT_PROTOCOL_VERSION, type: 'snapshot', snapshot: this.snapshot() });
   }
 
   /** Resolves when the running generation (if any) has ended and been saved. */
@@ -95,7 +96,7 @@ export class ChatController {
 
   /** The model was installed, removed or changed. */
   modelChanged(): void {
-    this.post({ v: 1, type: 'model', model: this.env.modelAvailability() });
+    this.post({ v: CHAT_PROTOCOL_VERSION, type: 'model', model: this.env.modelAvailability() });
   }
 
   async handleMessage(raw: unknown): Promise<void> {
@@ -117,7 +118,7 @@ export class ChatController {
     if (!running) return;
     running.abort.abort();
     // Stop is immediate for the user; whatever the engine still sends for this turn is ignored.
-    this.apply({ v: 1, type: 'turnFinished', turnId: running.turnId, status: 'stopped', at: this.env.now() });
+    this.apply({ v: CHAT_PROTOCOL_VERSION, type: 'turnFinished', turnId: running.turnId, status: 'stopped', at: this.env.now() });
   }
 
   dispose(): void {
@@ -129,7 +130,7 @@ export class ChatController {
     switch (message.type) {
       case 'ready':
         this.ready = true;
-        this.post({ v: 1, type: 'snapshot', snapshot: this.snapshot() });
+        this.post({ v: CHAT_PROTOCOL_VERSION, type: 'snapshot', snapshot: this.snapshot() });
         return;
       case 'send':
         this.budget = message.budget;
@@ -178,7 +179,7 @@ export class ChatController {
     await this.idle;
     await this.store.save(this.conversation);
     this.conversation = conversation;
-    this.post({ v: 1, type: 'snapshot', snapshot: this.snapshot() });
+    this.post({ v: CHAT_PROTOCOL_VERSION, type: 'snapshot', snapshot: this.snapshot() });
   }
 
   private startTurn(kind: ChatTurn['kind'], text: string, budget: ReasoningBudget): TurnStart {
@@ -203,7 +204,7 @@ export class ChatController {
     };
     const running: RunningTurn = { turnId: turn.id, abort: new AbortController() };
     this.running = running;
-    this.apply({ v: 1, type: 'turnStarted', turn });
+    this.apply({ v: CHAT_PROTOCOL_VERSION, type: 'turnStarted', turn });
     this.idle = this.stream(request, running);
     return 'started';
   }
@@ -216,21 +217,21 @@ export class ChatController {
         if (!this.isStreaming(turnId)) break;
         if (event.type === 'delta') {
           if (event.text.length === 0) continue;
-          this.apply({ v: 1, type: 'delta', turnId, channel: event.channel, text: event.text, tokens: event.tokenIds.length, at: this.env.now() });
+          this.apply({ v: CHAT_PROTOCOL_VERSION, type: 'delta', turnId, channel: event.channel, text: event.text, tokens: event.tokenIds.length, at: this.env.now() });
         } else {
           const status = event.finishReason === 'aborted' ? 'stopped' : 'done';
-          this.apply({ v: 1, type: 'turnFinished', turnId, status, at: this.env.now(), stats: toTurnStats(event) });
+          this.apply({ v: CHAT_PROTOCOL_VERSION, type: 'turnFinished', turnId, status, at: this.env.now(), stats: toTurnStats(event) });
         }
       }
       if (this.isStreaming(turnId)) {
-        this.apply({ v: 1, type: 'turnFinished', turnId, status: abort.signal.aborted ? 'stopped' : 'done', at: this.env.now() });
+        this.apply({ v: CHAT_PROTOCOL_VERSION, type: 'turnFinished', turnId, status: abort.signal.aborted ? 'stopped' : 'done', at: this.env.now() });
       }
     } catch (error) {
       if (this.isStreaming(turnId)) {
         const stopped = abort.signal.aborted;
         const message = error instanceof Error ? error.message : String(error);
         if (!stopped) this.env.log.warn(`chat view: generation failed: ${message}`);
-        this.apply({ v: 1, type: 'turnFinished', turnId, status: stopped ? 'stopped' : 'error', at: this.env.now(), error: stopped ? undefined : message });
+        this.apply({ v: CHAT_PROTOCOL_VERSION, type: 'turnFinished', turnId, status: stopped ? 'stopped' : 'error', at: this.env.now(), error: stopped ? undefined : message });
       }
     } finally {
       if (this.running === running) this.running = undefined;

@@ -1,7 +1,7 @@
 // Every setting of the extension: key, type, default and bounds, declared once. settings.ts reads
 // them through VS Code; package.json contributes the same keys (with descriptions), and a unit test
 // keeps the two in step. No `vscode` import here, so it is testable in plain Node.
-import type { ExecutionProviderName } from '../engine/types';
+import type { ExecutionProviderName } from '../../engine/types';
 
 export const SETTINGS_SECTION = 'r1Local';
 

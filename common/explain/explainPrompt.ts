@@ -1,6 +1,7 @@
 // The "Explain selection" prompt: the code with its file name, language and a few surrounding
 // lines, cut to a token budget. When the code is cut, the prompt says so in plain words — the user
 // sees this prompt as their message, so the note is visible in the chat too.
+import { CHARS_PER_TOKEN } from '../text/tokenEstimate';
 
 export interface ExplainSource {
   /** Workspace-relative path or file name shown to the model. */
@@ -22,8 +23,6 @@ export interface ExplainPrompt {
   truncated: boolean;
 }
 
-/** No tokenizer in the extension host: code averages 3–4 characters a token, so 3 errs on the safe side. */
-export const CHARS_PER_TOKEN = 3;
 export const DEFAULT_CODE_TOKEN_BUDGET = 1500;
 export const CONTEXT_LINES = 3;
 

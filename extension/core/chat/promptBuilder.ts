@@ -2,8 +2,8 @@
 // prompt, temperature 0.6 / top-p 0.95 by default, and earlier assistant turns carry only their
 // answer — never their reasoning — so old traces neither fill the context nor steer the next one.
 // (The chat template's generation prompt, which forces `<think>\n`, is applied by the engine.)
-import type { ChatMessage, GenerationRequest } from '../../engine/types';
-import type { ChatTurn, ReasoningBudget } from '../../webview/protocol';
+import type { ChatMessage, GenerationRequest } from '../../../engine/types';
+import type { ChatTurn, ReasoningBudget } from '../../../common/chat/protocol';
 import { ANSWER_TOKENS, reasoningTokens } from './reasoningBudget';
 
 export interface ChatGenerationSettings {

@@ -1,6 +1,6 @@
 // What the status bar shows about completions: whether one is running or waiting for the model to
 // load, and how long the last one took. Folds the service's status stream into that small state.
-import { Emitter } from '../core/emitter';
+import { Emitter } from '../emitter';
 import type { CompletionStatus } from './completionService';
 
 export interface CompletionActivity {

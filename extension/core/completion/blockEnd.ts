@@ -7,12 +7,10 @@
 // opens a block (ends with `{`, `(`, `[` or `:`), the block is over at the first line back at the
 // base indentation. A closing bracket line that ends the block is kept; anything else is cut.
 
+import { indentWidth as indentation } from '../../../common/text/codeLines';
+
 const OPENS_BLOCK = /[{([:]$/;
 const CLOSES_BLOCK = /^[})\]]/;
-
-function indentation(line: string): number {
-  return line.length - line.trimStart().length;
-}
 
 /**
  * Index in `text` (generated after the cursor) where the suggestion should end, or -1 when the

@@ -1,8 +1,8 @@
 // Every message between the extension (chat view provider) and the chat webview, and the plain data
 // they carry. Type-only: the extension validates what arrives from the webview at runtime
-// (extension/chat/messageValidation.ts), the webview trusts what the extension posts.
+// (extension/core/chat/messageValidation.ts), the webview trusts what the extension posts.
 //
-// Each message carries `v`, the protocol version; bump it when a message changes shape so a stale
+// Each message carries `v`, the protocol version (CHAT_PROTOCOL_VERSION); bump it when a message changes shape so a stale
 // webview (restored from an older build) is recognisable instead of misread.
 
 export type ProtocolVersion = 1;
@@ -99,5 +99,3 @@ export type WebviewToHost =
   | { v: ProtocolVersion; type: 'insertCode'; code: string }
   | { v: ProtocolVersion; type: 'openLink'; url: string }
   | { v: ProtocolVersion; type: 'runCommand'; command: ModelSetupCommand };
-
-export type WebviewToHostType = WebviewToHost['type'];

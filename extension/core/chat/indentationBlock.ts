@@ -1,6 +1,7 @@
 // With no selection and no symbol provider, "the code around the cursor" is the enclosing
 // indentation block: the nearest less-indented header line above the cursor and everything under it,
 // plus a closing line at the header's indentation (`}`, `end`, …). Pure, over an array of lines.
+import { indentWidth as indentOf, isBlank, nextCodeLine } from '../../../common/text/codeLines';
 
 export interface LineRange {
   /** First and last line, 0-based, inclusive. */
@@ -9,20 +10,6 @@ export interface LineRange {
 }
 
 const CLOSER = /^\s*(?:[}\])]|end\b|fi\b|done\b|esac\b)/;
-
-function isBlank(line: string): boolean {
-  return line.trim().length === 0;
-}
-
-function indentOf(line: string): number {
-  let width = 0;
-  for (const ch of line) {
-    if (ch === ' ') width += 1;
-    else if (ch === '\t') width += 4;
-    else break;
-  }
-  return width;
-}
 
 export function enclosingIndentationBlock(lines: readonly string[], cursorLine: number): LineRange | undefined {
   if (lines.length === 0) return undefined;
@@ -77,11 +64,6 @@ function openerOf(lines: readonly string[], closer: number): number | undefined 
     if (lineIndent < indent) return undefined;
     if (lineIndent === indent) return i;
   }
-  return undefined;
-}
-
-function nextCodeLine(lines: readonly string[], after: number): number | undefined {
-  for (let i = after + 1; i < lines.length; i++) if (!isBlank(lines[i])) return i;
   return undefined;
 }
 

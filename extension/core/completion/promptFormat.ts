@@ -3,8 +3,8 @@
 // A model trained for fill-in-the-middle (Qwen2.5-Coder: `<|fim_prefix|>…<|fim_suffix|>…<|fim_middle|>`)
 // sees both sides of the cursor. Any other (the R1 distills) gets a plain continuation of the
 // prefix, no chat template; the suffix is used afterwards to clean the suggestion.
-import type { PromptInput } from '../../engine/types';
-import type { BackendCapabilities } from '../core/generationBackend';
+import type { PromptInput } from '../../../engine/types';
+import type { BackendCapabilities } from '../generationBackend';
 import type { PromptWindow } from './promptWindow';
 
 export type CompletionFormat =

@@ -9,10 +9,9 @@
 //
 // Token counts are estimated from characters: tokenizing in the extension host would cost more
 // than the window itself, and the estimate errs towards fewer characters than the budget allows.
+import { CHARS_PER_TOKEN } from '../../../common/text/tokenEstimate';
 import type { TextSource } from './textSource';
 
-/** Code in a byte-level BPE averages 3.5–4 characters a token; 3 keeps the prompt inside the budget. */
-export const CHARS_PER_TOKEN = 3;
 /** At most this much of the cursor line after the cursor is read when the suffix window is shorter. */
 const LINE_SUFFIX_CAP = 256;
 

@@ -4,11 +4,11 @@
 // started are what the run has generated (or is still generating), the new request waits for this
 // run instead of starting another one. Requests attach and release; a run nobody waits for is
 // cancelled after a grace period, long enough for the next keystroke's request to adopt it.
-import type { FinishReason, GenerationRequest, GenerationStats } from '../../engine/types';
+import type { FinishReason, GenerationRequest, GenerationStats } from '../../../engine/types';
 import { blockEndIndex } from './blockEnd';
 import type { CacheKey } from './completionCache';
-import type { GenerationStream } from '../../engine/generation/generationStream';
-import type { Clock } from '../core/clock';
+import type { GenerationStream } from '../../../engine/generation/generationStream';
+import type { Clock } from '../clock';
 
 export interface GenerationOutcome {
   /** Generated text, cut at the end of the cursor's block when it was found. */

@@ -2,9 +2,9 @@
 // `r1Local.completions.modelPath` names one. The separate backend is made on first use and replaced
 // when the setting changes, so switching needs no reload; its model info is its own, so the next
 // completion after a switch is built for the new model's prompt format.
-import type { GenerationEvent, GenerationRequest } from '../../engine/types';
-import { Emitter } from '../core/emitter';
-import type { BackendCapabilities, BackendState, GenerationBackend } from '../core/generationBackend';
+import type { GenerationEvent, GenerationRequest } from '../../../engine/types';
+import { Emitter } from '../emitter';
+import type { BackendCapabilities, BackendState, GenerationBackend } from '../generationBackend';
 
 /** What the completion pipeline uses of a backend. */
 export type CompletionBackend = Pick<GenerationBackend, 'generate' | 'capabilities' | 'prepare'>;

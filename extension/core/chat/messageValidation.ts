@@ -1,7 +1,8 @@
 // Everything the webview posts is untrusted input (the page renders model output): each message is
 // checked against its declared shape, rebuilt with only the known fields, and anything else is
 // rejected with a reason the caller logs. Nothing from the webview reaches a handler unchecked.
-import type { ModelSetupCommand, WebviewToHost } from '../../webview/protocol';
+import type { ModelSetupCommand, WebviewToHost } from '../../../common/chat/protocol';
+import { CHAT_PROTOCOL_VERSION } from '../../../common/chat/protocolVersion';
 import { BUDGET_LEVELS } from './reasoningBudget';
 
 /** Longest chat message accepted (characters); the prompt is truncated further by the token budget. */
@@ -41,11 +42,11 @@ const SHAPES: { [K in WebviewToHost['type']]: Record<string, Field> } = {
 export function validateWebviewMessage(raw: unknown): ValidationResult {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { ok: false, reason: 'message is not an object' };
   const record = raw as Record<string, unknown>;
-  if (record.v !== 1) return { ok: false, reason: `unsupported protocol version ${describe(record.v)}` };
+  if (record.v !== CHAT_PROTOCOL_VERSION) return { ok: false, reason: `unsupported protocol version ${describe(record.v)}` };
   const type = record.type;
   if (typeof type !== 'string' || !Object.hasOwn(SHAPES, type)) return { ok: false, reason: `unknown message type ${describe(type)}` };
   const shape = SHAPES[type as WebviewToHost['type']];
-  const message: Record<string, unknown> = { v: 1, type };
+  const message: Record<string, unknown> = { v: CHAT_PROTOCOL_VERSION, type };
   for (const [name, check] of Object.entries(shape)) {
     const error = check(record[name]);
     if (error) return { ok: false, reason: `${type}.${name}: ${error}` };

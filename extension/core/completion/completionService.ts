@@ -13,20 +13,20 @@
 // for what the first already asked, and it shows nothing when the guess is wrong; waiting needs
 // neither. The load starts with the first query that passes the prefilter, so it overlaps the
 // debounce, and its progress is reported as a `loading` status for the status bar.
-import type { GenerationStats } from '../../engine/types';
-import { raceAbort } from '../core/abort';
-import type { BackendCapabilities } from '../core/generationBackend';
+import type { GenerationStats } from '../../../engine/types';
+import { raceAbort } from '../abort';
+import type { BackendCapabilities } from '../generationBackend';
 import { CompletionCache, type CacheKey } from './completionCache';
 import type { CompletionBackend } from './completionBackend';
 import type { CompletionSettings } from './completionSettings';
-import { delay, systemClock, type Clock } from '../core/clock';
+import { delay, systemClock, type Clock } from '../clock';
 import { InflightGeneration, type GenerationOutcome } from './inflightGeneration';
 import { postprocess } from './postprocess';
 import { prefilter, type SkipReason } from './prefilter';
 import { buildCompletionPrompt, completionFormatFor, type CompletionPrompt } from './promptFormat';
 import { buildPromptWindow, type PromptWindow } from './promptWindow';
 import type { TextSource } from './textSource';
-import { Emitter } from '../core/emitter';
+import { Emitter } from '../emitter';
 
 type Capabilities = BackendCapabilities | undefined | Promise<BackendCapabilities | undefined>;
 

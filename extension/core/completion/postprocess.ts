@@ -1,4 +1,5 @@
 // Cleans a raw continuation into the suggestion shown as ghost text, or rejects it.
+import { nextCodeLine } from '../../../common/text/codeLines';
 import { blockEndIndex } from './blockEnd';
 import type { PromptWindow } from './promptWindow';
 
@@ -16,20 +17,12 @@ function firstLine(text: string): string {
   return (br < 0 ? text : text.slice(0, br)).replace(/\r$/, '');
 }
 
-/** The first non-blank line after the cursor line, trimmed: what the model tends to write again. */
-function nextCodeLine(suffix: string): string {
-  const lines = suffix.split('\n');
-  for (let i = 1; i < lines.length; i++) {
-    const trimmed = lines[i]!.trim();
-    if (trimmed !== '') return trimmed;
-  }
-  return '';
-}
-
-/** Removes generated lines from the first one that repeats the code already after the cursor. */
+/** Removes generated lines from the first one that repeats the code after the cursor line. */
 function cutAtSuffixCode(text: string, suffix: string): string {
-  const next = nextCodeLine(suffix);
-  if (next === '') return text;
+  const suffixLines = suffix.split('\n');
+  const at = nextCodeLine(suffixLines, 0);
+  if (at === undefined) return text;
+  const next = suffixLines[at]!.trim();
   const lines = text.split('\n');
   for (let i = 1; i < lines.length; i++) {
     if (lines[i]!.trim() === next) return lines.slice(0, i).join('\n');
