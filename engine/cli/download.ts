@@ -23,7 +23,7 @@ const USAGE = `usage: r1-local download --dest DIR [--endpoint URL] [--repo OWNE
   --endpoint   hub base URL (default: $HF_ENDPOINT or ${HUGGING_FACE_ENDPOINT})
   --repo       repository (default: ${DEFAULT_REPO})
   --revision   branch, tag or commit (default: ${DEFAULT_REVISION}); the commit it resolves to is recorded
-  --variant    catalogue variant or dtype: q4f16 (default), q4, fp16, int8, cpu-int4, ...
+  --variant    catalogue variant or dtype: q4 (default: the fastest on a CPU), q4f16 (GPUs), fp16, int8, cpu-int4, ...
   --check-updates  ask the hub even when a complete, verified copy is already in DIR
   --list       print the model catalogue and exit
 A token for gated repositories is read from $HF_TOKEN.`;

@@ -54,13 +54,31 @@ export interface CatalogueModel {
   role: ModelRole;
   style: ExportStyle;
   parametersBillions: number;
-  defaultVariant: string;
+  /**
+   * The variant downloaded when none is named: the fastest correct one for the hardware that will
+   * run it (measured on the export structures, see the README's Performance section).
+   */
+  defaultVariant: Record<ComputeClass, string>;
   variants: CatalogueVariant[];
+}
+
+/**
+ * What will run the model: the CPU (also CoreML, whose provider hands the 4-bit and attention
+ * contrib ops back to the CPU) or a GPU provider (CUDA, DirectML, WebGPU) that computes in fp16.
+ */
+export type ComputeClass = 'cpu' | 'gpu';
+
+/** The compute class a provider setting leads to on a platform ('auto' picks DirectML on Windows only). */
+export function computeClassFor(provider: ExecutionProviderName, platform: string): ComputeClass {
+  if (provider === 'cuda' || provider === 'dml' || provider === 'webgpu') return 'gpu';
+  if (provider === 'auto' && platform === 'win32') return 'gpu';
+  return 'cpu';
 }
 
 export const HUGGING_FACE_ENDPOINT = 'https://huggingface.co';
 export const DEFAULT_REPO = 'onnx-community/DeepSeek-R1-Distill-Qwen-1.5B-ONNX';
-export const DEFAULT_VARIANT = 'q4f16';
+/** The default download on a CPU (see CatalogueModel.defaultVariant). */
+export const DEFAULT_VARIANT = 'q4';
 export const DEFAULT_REVISION = 'main';
 
 export const DEFAULT_SOURCE: ModelSource = {
@@ -141,7 +159,7 @@ export const CATALOGUE: readonly CatalogueModel[] = [
     role: 'chat',
     style: 'optimum',
     parametersBillions: 1.5,
-    defaultVariant: 'q4f16',
+    defaultVariant: { cpu: 'q4', gpu: 'q4f16' },
     variants: [
       optimumVariant('q4f16', 1.37 * GB, {
         description: '4-bit weights, fp16 activations and KV cache (default)',
@@ -167,7 +185,7 @@ export const CATALOGUE: readonly CatalogueModel[] = [
     role: 'chat',
     style: 'optimum',
     parametersBillions: 7,
-    defaultVariant: 'q4f16',
+    defaultVariant: { cpu: 'q4', gpu: 'q4f16' },
     variants: [
       optimumVariant('q4f16', 5.1 * GB, {
         description: '4-bit weights, fp16 activations (file list not confirmed)',
@@ -199,7 +217,7 @@ export const CATALOGUE: readonly CatalogueModel[] = [
     role: 'chat',
     style: 'genai',
     parametersBillions: 1.5,
-    defaultVariant: 'cpu-int4',
+    defaultVariant: { cpu: 'cpu-int4', gpu: 'gpu-int4' },
     variants: [
       genaiVariant('cpu-int4', 'deepseek-r1-distill-qwen-1.5B/cpu_and_mobile/cpu-int4-rtn-block-32-acc-level-4', 1.97 * GB, {
         description: '1.5B on CPU, int4 RTN, block 32, int8 compute',
@@ -243,7 +261,7 @@ export const CATALOGUE: readonly CatalogueModel[] = [
     role: 'completion',
     style: 'optimum',
     parametersBillions: 0.5,
-    defaultVariant: 'q4f16',
+    defaultVariant: { cpu: 'q4', gpu: 'q4f16' },
     variants: [
       optimumVariant('q4f16', 555 * MB, {
         description: '4-bit weights, fp16 activations',
@@ -266,7 +284,7 @@ export const CATALOGUE: readonly CatalogueModel[] = [
     role: 'completion',
     style: 'optimum',
     parametersBillions: 1.5,
-    defaultVariant: 'q4f16',
+    defaultVariant: { cpu: 'q4', gpu: 'q4f16' },
     variants: [
       optimumVariant('q4f16', 1.34 * GB, {
         description: '4-bit weights, fp16 activations',
@@ -292,9 +310,9 @@ export function findVariant(model: CatalogueModel, id: string): CatalogueVariant
   return model.variants.find((v) => v.id === id) ?? model.variants.find((v) => v.aliases?.includes(id));
 }
 
-/** The variant to use for a repository when the user did not name one. */
-export function defaultVariantFor(repo: string): string {
-  return findCatalogueModel(repo)?.defaultVariant ?? DEFAULT_VARIANT;
+/** The variant to use for a repository when the user did not name one, for what will run it. */
+export function defaultVariantFor(repo: string, compute: ComputeClass = 'cpu'): string {
+  return findCatalogueModel(repo)?.defaultVariant[compute] ?? (compute === 'gpu' ? 'q4f16' : DEFAULT_VARIANT);
 }
 
 /**

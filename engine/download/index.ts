@@ -12,6 +12,7 @@ export {
   HUGGING_FACE_ENDPOINT,
   OPTIMUM_DTYPES,
   approximateVariantBytes,
+  computeClassFor,
   defaultVariantFor,
   filesForVariant,
   findCatalogueModel,
@@ -19,6 +20,7 @@ export {
   type CatalogueFile,
   type CatalogueModel,
   type CatalogueVariant,
+  type ComputeClass,
   type ModelRole,
 } from './catalogue';
 export { downloadModel, LOCK_FILE, type DownloadModelOptions, type DownloadResult } from './modelDownload';

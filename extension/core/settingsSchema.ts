@@ -62,7 +62,7 @@ export const settingsSchema = {
   'hub.repo': { type: 'string', default: 'onnx-community/DeepSeek-R1-Distill-Qwen-1.5B-ONNX', restricted: true },
   'hub.revision': { type: 'string', default: 'main', restricted: true },
   /** Catalogue variant or dtype (q4f16, q4, fp16, int8, cpu-int4, ...). */
-  'hub.variant': { type: 'string', default: 'q4f16', restricted: true },
+  'hub.variant': { type: 'string', default: '', restricted: true },
 } as const satisfies Record<string, SettingSpec>;
 
 export type SettingKey = keyof typeof settingsSchema;

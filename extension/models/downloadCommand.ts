@@ -6,19 +6,21 @@
 
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { DownloadError, LOCK_FILE, checkModelFolder, defaultVariantFor, downloadModel, formatBytes, modelFolderFor, type ModelSource } from '../../engine/download';
+import { DownloadError, LOCK_FILE, checkModelFolder, computeClassFor, defaultVariantFor, downloadModel, formatBytes, modelFolderFor, type ModelSource } from '../../engine/download';
 import type { ModelRole } from '../../engine/download';
 import type { ExtensionServices } from '../services';
 import { refuseIfUntrusted } from '../trust';
 import { DownloadNotification } from './downloadNotification';
 import { type HubSettings, modelChoices } from './modelChoices';
 
+/** The hub settings; an empty variant means the fastest one for the provider that will run it. */
 export function hubSettings(s: ExtensionServices): HubSettings {
+  const repo = s.settings.get('hub.repo');
   return {
     endpoint: s.settings.get('hub.endpoint'),
-    repo: s.settings.get('hub.repo'),
+    repo,
     revision: s.settings.get('hub.revision'),
-    variant: s.settings.get('hub.variant'),
+    variant: s.settings.get('hub.variant') || defaultVariantFor(repo, computeClassFor(s.settings.get('executionProvider'), process.platform)),
   };
 }
 
@@ -37,7 +39,7 @@ function argsSource(s: ExtensionServices, args: unknown): { source: ModelSource;
   const hub = hubSettings(s);
   const text = (v: unknown, fallback: string) => (typeof v === 'string' && v.length > 0 ? v : fallback);
   return {
-    source: { endpoint: text(a.endpoint, hub.endpoint), repo: a.repo, revision: text(a.revision, hub.revision), variant: text(a.variant, defaultVariantFor(a.repo)) },
+    source: { endpoint: text(a.endpoint, hub.endpoint), repo: a.repo, revision: text(a.revision, hub.revision), variant: text(a.variant, defaultVariantFor(a.repo, computeClassFor(s.settings.get('executionProvider'), process.platform))) },
     role: a.role === 'completion' ? 'completion' : 'chat',
   };
 }

@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CATALOGUE, DEFAULT_SOURCE, approximateVariantBytes, defaultVariantFor, filesForVariant, findCatalogueModel, findVariant } from '../../engine/download/catalogue';
+import { CATALOGUE, DEFAULT_SOURCE, approximateVariantBytes, computeClassFor, defaultVariantFor, filesForVariant, findCatalogueModel, findVariant } from '../../engine/download/catalogue';
 import { DownloadError } from '../../engine/download/errors';
 
 const METADATA = ['config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json'];
@@ -16,14 +16,26 @@ function graphBytes(repo: string, variant: string): number | undefined {
 }
 
 describe('catalogue', () => {
-  it('defaults to the 1.5B R1 distill, q4f16, from Hugging Face at main', () => {
+  it('defaults to the 1.5B R1 distill from Hugging Face at main: q4 for a CPU, q4f16 for a GPU provider', () => {
     assert.deepEqual(DEFAULT_SOURCE, {
       endpoint: 'https://huggingface.co',
       repo: 'onnx-community/DeepSeek-R1-Distill-Qwen-1.5B-ONNX',
       revision: 'main',
-      variant: 'q4f16',
+      variant: 'q4',
     });
-    assert.equal(defaultVariantFor(DEFAULT_SOURCE.repo), 'q4f16');
+    assert.equal(defaultVariantFor(DEFAULT_SOURCE.repo), 'q4');
+    assert.equal(defaultVariantFor(DEFAULT_SOURCE.repo, 'gpu'), 'q4f16');
+    assert.equal(defaultVariantFor(GENAI_REPO, 'cpu'), 'cpu-int4');
+    assert.equal(defaultVariantFor(GENAI_REPO, 'gpu'), 'gpu-int4');
+  });
+
+  it('sends auto to a GPU only where DirectML ships (Windows); CoreML and the CPU get the CPU variant', () => {
+    assert.equal(computeClassFor('auto', 'win32'), 'gpu');
+    assert.equal(computeClassFor('auto', 'linux'), 'cpu');
+    assert.equal(computeClassFor('auto', 'darwin'), 'cpu');
+    assert.equal(computeClassFor('coreml', 'darwin'), 'cpu');
+    assert.equal(computeClassFor('cpu', 'win32'), 'cpu');
+    for (const gpu of ['cuda', 'dml', 'webgpu'] as const) assert.equal(computeClassFor(gpu, 'linux'), 'gpu');
   });
 
   it('lists the 1.5B and 7B distills, the onnxruntime-genai exports and Qwen2.5-Coder completion models', () => {
@@ -35,8 +47,11 @@ describe('catalogue', () => {
     assert.deepEqual(new Set(genai?.variants.flatMap((v) => v.providers)), new Set(['cpu', 'dml', 'cuda']));
     assert.ok(CATALOGUE.some((m) => m.role === 'completion' && /Qwen2\.5-Coder/.test(m.repo)));
     for (const model of CATALOGUE) {
-      const fallback = model.variants.find((v) => v.id === model.defaultVariant);
-      assert.ok(fallback, `${model.repo} default variant exists`);
+      for (const compute of ['cpu', 'gpu'] as const) {
+        const fallback = model.variants.find((v) => v.id === model.defaultVariant[compute]);
+        assert.ok(fallback, `${model.repo} ${compute} default variant exists`);
+        assert.ok(fallback.providers.includes(compute === 'cpu' ? 'cpu' : 'cuda'), `${model.repo}: the ${compute} default is meant for ${compute}`);
+      }
       for (const v of model.variants) {
         assert.ok(v.files.some((f) => f.approxBytes && f.approxBytes > 100e6), `${model.repo} ${v.id} has an approximate size`);
         assert.ok(v.speedNote && v.speedNote.length <= 60, `${model.repo} ${v.id} has a short speed note`);
@@ -68,7 +83,7 @@ describe('catalogue', () => {
     ]);
     for (const model of CATALOGUE) {
       if (model.variants.some((v) => !v.unverified)) {
-        assert.ok(!model.variants.find((v) => v.id === model.defaultVariant)?.unverified, `${model.repo}: the default variant is confirmed`);
+        for (const id of Object.values(model.defaultVariant)) assert.ok(!model.variants.find((v) => v.id === id)?.unverified, `${model.repo}: the default variant ${id} is confirmed`);
       }
       for (const v of model.variants) {
         assert.ok(v.files.every((f) => !/directml/i.test(f.remotePath ?? f.path)), `${model.repo} ${v.id} names no directml folder`);
