@@ -20,6 +20,14 @@ export function commonPrefixLength(a: readonly number[], b: readonly number[]): 
   return i;
 }
 
+/** A generation was started in a slot that a live generation holds. */
+export class SlotBusyError extends Error {
+  override readonly name = 'SlotBusyError';
+  constructor(readonly slot: string) {
+    super(`KV-cache slot "${slot}" is in use by a running generation: finish or cancel it first.`);
+  }
+}
+
 export interface PrefixCacheOptions {
   /** Slots kept at once; the least recently used one is released beyond this. */
   maxSlots?: number;
@@ -29,7 +37,10 @@ export interface PrefixCacheOptions {
 export class PrefixCache {
   /** Insertion order doubles as recency: a used slot is re-inserted at the end. */
   private readonly slots = new Map<string, Generator>();
-  /** Slots whose generator a live generation is using: never evicted, never handed out twice. */
+  /**
+   * Slots whose generator a live generation is using: never evicted, never handed out twice. The
+   * one record of which slot is busy.
+   */
   private readonly pinned = new Set<string>();
   private readonly maxSlots: number;
 
@@ -58,12 +69,17 @@ export class PrefixCache {
     return { generator, logits, reusedTokens: keep, prefilledTokens: prompt.length - keep };
   }
 
+  /** True while any generation holds a slot. */
+  get busy(): boolean {
+    return this.pinned.size > 0;
+  }
+
   /**
-   * Marks a slot as used by a live generation; a slot can be pinned once. Returns the release,
-   * which is safe to call more than once (only the first call unpins).
+   * Marks a slot as used by a live generation; a slot can be pinned once (SlotBusyError otherwise).
+   * Returns the release, which is safe to call more than once (only the first call unpins).
    */
   pin(slot: string): () => void {
-    if (this.pinned.has(slot)) throw new Error(`KV-cache slot "${slot}" is already in use by a running generation.`);
+    if (this.pinned.has(slot)) throw new SlotBusyError(slot);
     this.pinned.add(slot);
     let released = false;
     return () => {

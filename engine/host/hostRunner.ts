@@ -2,9 +2,11 @@
 // loop that takes one model step at a time. Control requests (load, unload, shutdown) run between
 // steps in that same loop, so nothing ever touches the ORT session concurrently.
 import type { GenerationStream } from '../generation/generationStream';
-import type { GenerationEvent, GenerationRequest, LoadOptions, ModelInfo } from '../types';
+import type { GenerationRequest, LoadOptions, ModelInfo } from '../types';
+import { DeltaBatcher } from './deltaBatcher';
 import type { HostError, HostErrorCode, HostMessage, HostModelState, HostRequest, HostStatus } from './protocol';
-import { admit, cancel, countByPhase, emptySchedule, markQueued, markStarted, pickNext, remove, type SchedulerState } from './scheduler';
+import { judgeStep, type Pulled, type RequestStatus } from './requestStatus';
+import { admit, cancel, countByPhase, emptySchedule, markStarted, pickNext, remove, type SchedulerState } from './scheduler';
 
 /** What the runner needs from the engine facade. */
 export interface RunnerEngine extends GenerationStream {
@@ -35,15 +37,6 @@ export interface RunnerOptions {
   onShutdown?: () => void;
 }
 
-interface LiveRequest {
-  readonly request: GenerationRequest;
-  readonly abort: AbortController;
-  iterator?: AsyncIterator<GenerationEvent>;
-  /** Why it was stopped, when the caller did not stop it itself. */
-  stopCode?: HostErrorCode;
-  stopMessage?: string;
-}
-
 function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
@@ -61,31 +54,23 @@ function yieldToEventLoop(): Promise<void> {
 
 export class HostRunner {
   private schedule: SchedulerState = emptySchedule;
-  private readonly live = new Map<number, LiveRequest>();
+  private readonly live = new Map<number, RequestStatus>();
   private readonly controls: Array<() => Promise<void>> = [];
   private engine: RunnerEngine | undefined;
   private modelState: HostModelState = 'unloaded';
   private pumping = false;
   private aliveTimer: NodeJS.Timeout | undefined;
-  /**
-   * Whether the engine can keep a generation paused while another one runs (different KV slots).
-   * Cleared the first time it refuses (EngineBusyError); started requests then run to their end.
-   */
-  private preempt = true;
   /** Loads received and not yet finished: requests arriving meanwhile wait for the model. */
   private loadsInFlight = 0;
   private lastSentAt = Date.now();
   private readonly maxQueued: number;
   private readonly aliveIntervalMs: number;
-  private readonly coalesceMs: number;
-  /** Deltas held back for coalescing, per request. */
-  private readonly outbox = new Map<number, Extract<GenerationEvent, { type: 'delta' }>>();
-  private flushTimer: NodeJS.Timeout | undefined;
+  private readonly deltas: DeltaBatcher;
 
   constructor(private readonly options: RunnerOptions) {
     this.maxQueued = options.maxQueued ?? 8;
     this.aliveIntervalMs = options.aliveIntervalMs ?? 1000;
-    this.coalesceMs = options.coalesceMs ?? 16;
+    this.deltas = new DeltaBatcher(options.coalesceMs ?? 16, (message) => this.send(message));
   }
 
   handle(message: HostRequest): void {
@@ -171,8 +156,7 @@ export class HostRunner {
   private stopLive(id: number, code: HostErrorCode, message: string): void {
     const live = this.live.get(id);
     if (!live) return;
-    live.stopCode ??= code;
-    live.stopMessage ??= message;
+    live.stop ??= { code, message };
     live.abort.abort();
     if (!live.iterator) {
       this.live.delete(id);
@@ -194,11 +178,10 @@ export class HostRunner {
   private async unloadModel(reason: string): Promise<void> {
     for (const id of [...this.live.keys()]) {
       const live = this.live.get(id)!;
-      live.stopCode ??= 'generation_failed';
-      live.stopMessage ??= reason;
+      live.stop ??= { code: 'generation_failed', message: reason };
       live.abort.abort();
       await this.finish(id);
-      this.fail(id, live.stopCode, live.stopMessage);
+      this.fail(id, live.stop.code, live.stop.message);
     }
     const engine = this.engine;
     this.engine = undefined;
@@ -231,7 +214,7 @@ export class HostRunner {
           await control();
           continue;
         }
-        const task = pickNext(this.schedule, { preempt: this.preempt });
+        const task = pickNext(this.schedule);
         if (!task) {
           // Cleared in the same tick as the emptiness check, so a request arriving next is never missed.
           this.setBusy(false);
@@ -249,54 +232,29 @@ export class HostRunner {
   /** Pulls one event from a request's generator: one model step (or a few, if the engine batches). */
   private async step(id: number): Promise<void> {
     const live = this.live.get(id);
-    if (!live) {
+    if (!live || !this.engine) {
       this.schedule = remove(this.schedule, id);
-      return;
-    }
-    if (!this.engine) {
-      this.schedule = remove(this.schedule, id);
+      if (!live) return;
       this.live.delete(id);
       return this.fail(id, 'no_model', 'the model failed to load or was unloaded');
     }
-    const stopping = live.abort.signal.aborted;
-    const starting = !live.iterator;
+    const abortedBefore = live.abort.signal.aborted;
+    const outcome = judgeStep(live, await this.pull(id, live, this.engine), abortedBefore);
+    if (outcome.kind !== 'event') await this.finish(id);
+    if (outcome.kind === 'failed') this.fail(id, outcome.error.code, outcome.error.message);
+    else this.deltas.event(id, outcome.event);
+  }
+
+  /** The next event of a request, starting its generator on the first pull. */
+  private async pull(id: number, live: RequestStatus, engine: RunnerEngine): Promise<Pulled> {
     try {
       if (!live.iterator) {
-        live.iterator = this.engine.generate(live.request, live.abort.signal)[Symbol.asyncIterator]();
+        live.iterator = engine.generate(live.request, live.abort.signal)[Symbol.asyncIterator]();
         this.schedule = markStarted(this.schedule, id);
       }
-      let next: IteratorResult<GenerationEvent>;
-      try {
-        next = await live.iterator.next();
-      } catch (e) {
-        if (!(starting && e instanceof Error && e.name === 'EngineBusyError' && this.preempt)) throw e;
-        // The engine holds one generation at a time: wait for the started one instead of pausing it.
-        console.error('engine cannot pause a generation for another; completions now wait for running requests');
-        this.preempt = false;
-        live.iterator = undefined;
-        this.schedule = markQueued(this.schedule, id);
-        return;
-      }
-      if (next.done) {
-        await this.finish(id);
-        return this.fail(id, 'generation_failed', 'the engine ended the stream without a `done` event');
-      }
-      if (next.value.type === 'done') {
-        await this.finish(id);
-        // A superseded request ends with an error, so its caller never mistakes it for a result.
-        if (live.stopCode === 'superseded' || live.stopCode === 'generation_failed') return this.fail(id, live.stopCode, live.stopMessage!);
-        return this.sendEvent(id, next.value);
-      }
-      if (stopping) {
-        // The engine kept going after the abort: end it here rather than let it hold its slot.
-        await this.finish(id);
-        return this.fail(id, live.stopCode ?? 'cancelled', live.stopMessage ?? 'cancelled');
-      }
-      this.sendEvent(id, next.value);
-    } catch (e) {
-      await this.finish(id);
-      if (live.abort.signal.aborted) return this.fail(id, live.stopCode ?? 'cancelled', live.stopMessage ?? 'cancelled');
-      this.fail(id, 'generation_failed', errorMessage(e));
+      return { ok: true, result: await live.iterator.next() };
+    } catch (error) {
+      return { ok: false, error };
     }
   }
 
@@ -312,43 +270,12 @@ export class HostRunner {
     }
   }
 
-  private sendEvent(id: number, event: GenerationEvent): void {
-    if (event.type === 'delta' && this.coalesceMs > 0) {
-      const held = this.outbox.get(id);
-      if (held && held.channel === event.channel) {
-        held.text += event.text;
-        held.tokenIds.push(...event.tokenIds);
-      } else {
-        this.flush(id);
-        this.outbox.set(id, { ...event, tokenIds: [...event.tokenIds] });
-      }
-      this.flushTimer ??= setTimeout(() => this.flushAll(), this.coalesceMs);
-      return;
-    }
-    this.flush(id);
-    this.send({ type: 'event', id, event });
-  }
-
-  /** Sends a request's held-back deltas; always before anything else about that request. */
-  private flush(id: number): void {
-    const held = this.outbox.get(id);
-    if (!held) return;
-    this.outbox.delete(id);
-    this.send({ type: 'event', id, event: held });
-  }
-
-  private flushAll(): void {
-    clearTimeout(this.flushTimer);
-    this.flushTimer = undefined;
-    for (const id of [...this.outbox.keys()]) this.flush(id);
-  }
-
   private reply(id: number, result: HostStatus | ModelInfo | null): void {
     this.send({ type: 'result', id, result });
   }
 
   private fail(id: number, code: HostErrorCode, message: string, detail?: string): void {
-    this.flush(id);
+    this.deltas.flush(id);
     const error: HostError = detail === undefined ? { code, message } : { code, message, detail };
     this.send({ type: 'error', id, error });
   }

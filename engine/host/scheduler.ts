@@ -72,18 +72,10 @@ function newest(tasks: readonly ScheduledTask[]): ScheduledTask | undefined {
   return tasks.reduce<ScheduledTask | undefined>((best, t) => (best === undefined || t.seq > best.seq ? t : best), undefined);
 }
 
-/**
- * The task whose generator should take the next step, or undefined when there is nothing to do.
- * `preempt: false` is for an engine that cannot hold a paused generation while another runs: a
- * started request then runs to its end before anything else starts.
- */
-export function pickNext(state: SchedulerState, options: { preempt?: boolean } = {}): ScheduledTask | undefined {
+/** The task whose generator should take the next step, or undefined when there is nothing to do. */
+export function pickNext(state: SchedulerState): ScheduledTask | undefined {
   const dying = oldest(state.tasks.filter((t) => t.cancelled));
   if (dying) return dying;
-  if (options.preempt === false) {
-    const started = oldest(state.tasks.filter((t) => t.phase === 'started'));
-    if (started) return started;
-  }
   const completion = newest(state.tasks.filter((t) => t.kind === 'completion'));
   if (completion) return completion;
   const others = state.tasks.filter((t) => t.kind !== 'completion');
@@ -95,19 +87,14 @@ export function markStarted(state: SchedulerState, id: number): SchedulerState {
   return { ...state, tasks: state.tasks.map((t) => (t.id === id ? { ...t, phase: 'started' } : t)) };
 }
 
-/** Puts a task back in the queue: its generator could not start after all and holds nothing. */
-export function markQueued(state: SchedulerState, id: number): SchedulerState {
-  return { ...state, tasks: state.tasks.map((t) => (t.id === id ? { ...t, phase: 'queued' } : t)) };
-}
-
 /** Removes a finished, failed or cancelled task. */
 export function remove(state: SchedulerState, id: number): SchedulerState {
   return { ...state, tasks: state.tasks.filter((t) => t.id !== id) };
 }
 
 /** Started tasks that are not the one running next: paused between decode steps. */
-export function pausedTasks(state: SchedulerState, options: { preempt?: boolean } = {}): ScheduledTask[] {
-  const next = pickNext(state, options);
+export function pausedTasks(state: SchedulerState): ScheduledTask[] {
+  const next = pickNext(state);
   return state.tasks.filter((t) => t.phase === 'started' && t.id !== next?.id);
 }
 

@@ -7,7 +7,6 @@ import {
   cancel,
   countByPhase,
   emptySchedule,
-  markQueued,
   markStarted,
   pausedTasks,
   pickNext,
@@ -138,17 +137,4 @@ test('cancelling a queued request removes it; cancelling a paused one makes it s
   s = cancel(s, 1);
   assert.equal(pickNext(s)?.id, 1, 'the paused chat gets its last step before the running completion continues');
   assert.equal(cancel(s, 99), s, 'unknown ids change nothing');
-});
-
-test('without preemption a started request runs to its end before a completion starts', () => {
-  let s = add(emptySchedule, 1, 'chat');
-  s = markStarted(s, 1);
-  s = add(s, 2, 'completion');
-  assert.equal(pickNext(s, { preempt: false })?.id, 1);
-  assert.deepEqual(pausedTasks(s, { preempt: false }), []);
-  s = remove(s, 1);
-  assert.equal(pickNext(s, { preempt: false })?.id, 2);
-  s = markStarted(s, 2);
-  s = markQueued(s, 2);
-  assert.equal(s.tasks[0].phase, 'queued');
 });

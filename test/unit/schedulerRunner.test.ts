@@ -29,7 +29,7 @@ const stats = {
 /** Emits `maxNewTokens` one-letter deltas (the prompt text's first letter), one per step. */
 class FakeEngine implements RunnerEngine {
   readonly info = info;
-  /** Like an engine that holds one generation at a time: refuses a second while one is open. */
+  /** Refuses a second generation while one is open, as the engine does for a busy KV slot. */
   exclusive = false;
   private open = 0;
   readonly steps: string[] = [];
@@ -39,7 +39,7 @@ class FakeEngine implements RunnerEngine {
   async *generate(request: GenerationRequest, signal: AbortSignal): AsyncGenerator<GenerationEvent> {
     const name = request.prompt.type === 'text' ? request.prompt.text : '?';
     const ids: number[] = [];
-    if (this.exclusive && this.open > 0) throw Object.assign(new Error('busy'), { name: 'EngineBusyError' });
+    if (this.exclusive && this.open > 0) throw new Error('KV-cache slot "x" is in use by a running generation');
     this.open++;
     try {
       for (let i = 0; i < request.maxNewTokens; i++) {
@@ -204,7 +204,7 @@ test('unload aborts running requests and disposes the engine; status reports it'
   assert.equal(s.rssBytes, 1);
 });
 
-test('an engine that cannot pause a generation: the completion waits for the chat, and both complete', async () => {
+test('a request the engine refuses to start fails with generation_failed; the running one completes', async () => {
   const t = await loaded();
   t.engine.exclusive = true;
   t.gen(1, 'chat', 'c', 5);
@@ -212,8 +212,9 @@ test('an engine that cannot pause a generation: the completion waits for the cha
   t.gen(2, 'completion', 'k', 3);
   await t.until(() => t.ended(1) && t.ended(2));
   assert.equal(t.text(1), 'ccccc');
-  assert.equal(t.text(2), 'kkk');
-  assert.equal(t.engine.steps.join(''), 'ccccckkk');
+  assert.equal(t.errorOf(2)?.code, 'generation_failed');
+  assert.match(t.errorOf(2)?.message ?? '', /in use by a running generation/);
+  assert.equal(t.runner.status().active, 0);
 });
 
 test('a cancel that arrives during a step lets the request take exactly one more step', async () => {
