@@ -1,12 +1,14 @@
 // npm run bench:compare — our engine against llama.cpp on the same model dims, machine and inputs.
-// 1. Generates (once, cached under .cache/models/) the `full` synthetic model in both ONNX export
-//    styles and a GGUF with the same dims and random Q4_0 weights.
-// 2. Runs llama.cpp (node-llama-cpp, no mmap) and `r1-local bench` per style alternately, each in
+// 1. Generates (once, cached under .cache/models/) the `full` synthetic model in the structure of
+//    each public export variant asked for (the real exporters' graphs, see exportVariants.ts) and a
+//    GGUF with the same dims and random Q4_0 weights.
+// 2. Runs llama.cpp (node-llama-cpp, no mmap) and `r1-local bench` per variant alternately, each in
 //    its own child process so its peak RSS is its own, for --rounds rounds.
 // 3. Prints a table of medians with ratios ours/llama.cpp and noise flags, and writes it (Markdown
 //    and JSON) plus a PNG chart of decode tok/s against context depth to bench-output/.
 // Options: --rounds 2 --threads 2 --prompt-tokens 512 --new-tokens 64 --contexts 512,2048,4096
-//          --styles optimum,genai --bandwidth-gbs 26 --out bench-output
+//          --variants genai-cpu-int4,community-gqa-q4,community-mha-q4f16,optimum-q4,optimum-q4f16
+//          --bandwidth-gbs 26 --out bench-output
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -19,7 +21,10 @@ import { R1_1P5B_DIMS, writeQwen2Gguf } from '../engine/bench/ggufWriter';
 import { readFixtureManifest, writeFixtureModel } from '../engine/fixtures';
 import { inspectModelFolder } from '../engine/model/modelFolder';
 import { prepareRewrittenGraph } from '../engine/runtime/rewrittenGraph';
-import type { ExportStyle } from '../engine/types';
+import { isExportVariant, type ExportVariant } from '../engine/fixtures/exportVariants';
+
+/** The likely published files (genai cpu-int4; onnx-community q4/q4f16 as builder graphs) and the Optimum alternatives. */
+const DEFAULT_VARIANTS: ExportVariant[] = ['genai-cpu-int4', 'community-gqa-q4', 'community-mha-q4f16', 'optimum-q4', 'optimum-q4f16'];
 
 const { values } = parseArgs({
   options: {
@@ -28,7 +33,7 @@ const { values } = parseArgs({
     'prompt-tokens': { type: 'string', default: '512' },
     'new-tokens': { type: 'string', default: '64' },
     contexts: { type: 'string', default: '512,2048,4096' },
-    styles: { type: 'string', default: 'optimum,genai' },
+    variants: { type: 'string', default: DEFAULT_VARIANTS.join(',') },
     'bandwidth-gbs': { type: 'string', default: '26' },
     out: { type: 'string', default: 'bench-output' },
   },
@@ -45,9 +50,9 @@ const threads = positiveInt('threads', values.threads!);
 const promptTokens = positiveInt('prompt-tokens', values['prompt-tokens']!);
 const newTokens = positiveInt('new-tokens', values['new-tokens']!);
 const contexts = values.contexts!.split(',').map((c) => positiveInt('contexts', c));
-const styles = values.styles!.split(',').map((s) => {
-  if (s !== 'optimum' && s !== 'genai') throw new Error(`--styles takes optimum and/or genai, got ${s}`);
-  return s as ExportStyle;
+const variants = values.variants!.split(',').map((s) => {
+  if (!isExportVariant(s)) throw new Error(`--variants takes export variant names, got ${s}`);
+  return s;
 });
 const bandwidth = Number(values['bandwidth-gbs']) * 1e9;
 const outDir = resolve(values.out!);
@@ -58,14 +63,14 @@ const LOOKUP_PROMPT_TOKENS = 256;
 
 const log = (line: string) => process.stderr.write(`[bench:compare] ${line}\n`);
 
-async function ensureOnnxModel(style: ExportStyle): Promise<string> {
-  const dir = join(modelsDir, `full-${style}`);
+async function ensureOnnxModel(variant: ExportVariant): Promise<string> {
+  const dir = join(modelsDir, `full-${variant}`);
   const existing = readFixtureManifest(dir);
-  if (existing?.kind === 'full') return dir;
-  log(`generating the full ${style} model (about 2 GB, ~30 s)…`);
+  if (existing?.kind === 'full' && existing.variant === variant) return dir;
+  log(`generating the full ${variant} model (1.4–2 GB, 10 s to 2 min)…`);
   const tmp = `${dir}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
-  await writeFixtureModel({ kind: 'full', style, quant: 'q4', out: tmp });
+  await writeFixtureModel({ kind: 'full', variant, style: 'optimum', out: tmp });
   rmSync(dir, { recursive: true, force: true });
   renameSync(tmp, dir);
   return dir;
@@ -104,8 +109,8 @@ function runChild(label: string, args: string[]): Promise<BenchResult> {
 
 async function main(): Promise<void> {
   mkdirSync(modelsDir, { recursive: true });
-  const onnxDirs = new Map<ExportStyle, string>();
-  for (const style of styles) onnxDirs.set(style, await ensureOnnxModel(style));
+  const onnxDirs = new Map<ExportVariant, string>();
+  for (const variant of variants) onnxDirs.set(variant, await ensureOnnxModel(variant));
   const gguf = await ensureGguf();
   const build = spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
   if (build.status !== 0) throw new Error('the build failed');
@@ -114,19 +119,19 @@ async function main(): Promise<void> {
 
   const common = ['--prompt-tokens', String(promptTokens), '--new-tokens', String(newTokens), '--contexts', contexts.join(','), '--threads', String(threads)];
   const peer: EngineRuns = { label: 'llama.cpp', runs: [] };
-  const ours: EngineRuns[] = styles.map((s) => ({ label: `ours ${s}`, runs: [] }));
+  const ours: EngineRuns[] = variants.map((s) => ({ label: `ours ${s}`, runs: [] }));
   for (let round = 0; round < rounds; round++) {
     // Alternate who goes first, so a slow neighbour or a cold page cache does not always hit the same engine.
-    const order = round % 2 === 0 ? ['peer', ...styles] : [...styles, 'peer'];
+    const order = round % 2 === 0 ? ['peer', ...variants] : [...variants, 'peer'];
     for (const who of order) {
       if (who === 'peer') {
         log(`round ${round + 1}/${rounds}: llama.cpp…`);
         peer.runs.push(await runChild('llama.cpp', ['--import', 'tsx', 'engine/bench/llamaCppRunner.mts', '--model', gguf, '--no-mmap', ...common]));
       } else {
-        const style = who as ExportStyle;
-        log(`round ${round + 1}/${rounds}: ours (${style})…`);
+        const variant = who as ExportVariant;
+        log(`round ${round + 1}/${rounds}: ours (${variant})…`);
         const lookup = ['--prompt-lookup', String(LOOKUP_PROMPT_TOKENS)];
-        ours[styles.indexOf(style)].runs.push(await runChild(`ours ${style}`, ['dist/cli.js', 'bench', '--model', onnxDirs.get(style)!, '--json', ...lookup, ...common]));
+        ours[variants.indexOf(variant)].runs.push(await runChild(`ours ${variant}`, ['dist/cli.js', 'bench', '--model', onnxDirs.get(variant)!, '--json', ...lookup, ...common]));
       }
     }
   }
@@ -135,15 +140,15 @@ async function main(): Promise<void> {
   const markdown = [
     `# r1-local vs llama.cpp — ${new Date().toISOString()}`,
     '',
-    `Same dims (DeepSeek-R1-Distill-Qwen-1.5B), random 4-bit weights, ${threads} threads, ${promptTokens}-token prompt, ${newTokens} decoded tokens per depth, medians of ${rounds} alternating runs, each engine in its own process (llama.cpp without mmap).`,
+    `Same dims (DeepSeek-R1-Distill-Qwen-1.5B), random 4-bit weights, each ONNX model in the graph structure of the public export it is named after, ${threads} threads, ${promptTokens}-token prompt, ${newTokens} decoded tokens per depth, medians of ${rounds} alternating runs, each engine in its own process (llama.cpp without mmap).`,
     '',
     compareMarkdown(report),
   ].join('\n');
   mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, 'compare.md'), `${markdown}\n`);
-  writeFileSync(join(outDir, 'compare.json'), `${JSON.stringify({ settings: { rounds, threads, promptTokens, newTokens, contexts, styles }, report, runs: { peer, ours } }, null, 2)}\n`);
+  writeFileSync(join(outDir, 'compare.json'), `${JSON.stringify({ settings: { rounds, threads, promptTokens, newTokens, contexts, variants: variants }, report, runs: { peer, ours } }, null, 2)}\n`);
 
-  const colors = ['#1f77b4', '#2ca02c', '#9467bd'];
+  const colors = ['#1f77b4', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b'];
   const series: ChartSeries[] = [
     { label: 'llama.cpp (Q4_0)', color: '#d62728', points: contexts.map((c) => ({ x: c, y: report.rows.find((r) => r.figure === `decode @ ${c} ctx`)!.peer })) },
     ...ours.map((o, i) => ({
