@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ModelInfo } from '../../engine/types';
-import { describeStatus, type StatusInput } from '../../extension/core/statusView';
+import { describeStatus, runtimeSentence, type StatusInput } from '../../extension/core/statusView';
 
 const model = { executionProvider: 'cpu', threads: 2 } as ModelInfo;
 const base: StatusInput = { engine: { kind: 'stopped' }, modelConfigured: true, trusted: true, completionsEnabled: true };
@@ -49,4 +49,14 @@ test('load errors and a host that stopped restarting are shown as errors', () =>
 test('the tooltip says whether inline completions are on', () => {
   assert.match(describeStatus(base).tooltip, /completions on/);
   assert.match(describeStatus({ ...base, completionsEnabled: false }).tooltip, /completions off/);
+});
+
+test('the ready tooltip says which graph runs and how the KV cache is fed, and why when off the fast path', () => {
+  const fast = describeStatus({ ...base, engine: { kind: 'ready', model: { ...model, runtime: { graph: 'rewritten', kvCache: 'in-place' } } } });
+  assert.match(fast.tooltip, /Fast path: rewritten graph, KV cache read in place/);
+  const reason = 'onnxruntime refused the rewritten graph (Type Error)';
+  const slow = describeStatus({ ...base, engine: { kind: 'ready', model: { ...model, runtime: { graph: 'as-exported', kvCache: 'fetched', reason } } } });
+  assert.match(slow.tooltip, /Running the graph as exported, KV cache fetched every step: onnxruntime refused the rewritten graph \(Type Error\)\./);
+  assert.doesNotMatch(slow.tooltip, /Fast path/);
+  assert.equal(runtimeSentence(undefined), '');
 });
