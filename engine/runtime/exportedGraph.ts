@@ -28,6 +28,16 @@ function withRepair(reason: string | undefined, repaired: number): string | unde
   return reason ? `${reason}; ${note}` : note;
 }
 
+/**
+ * The model builder's web graph (MultiHeadAttention, the past concatenated outside it) expands a
+ * causal mask made for the new tokens alone over the whole length: right for a prompt without a
+ * past or for one token on a past, an "invalid expand shape" for several tokens on a past (a
+ * chunked prefill, a reused prefix, a verified draft). Run as exported, it is fed that way.
+ */
+function buildsMaskForOneTokenOnAPast(graph: onnx.IGraphProto): boolean {
+  return (graph.node ?? []).some((n) => n.opType === 'MultiHeadAttention' && n.domain === 'com.microsoft' && !n.input?.[6] && !n.input?.[7]);
+}
+
 export async function prepareExportedGraph(onnxPath: string, reason: string | undefined): Promise<PreparedGraph> {
   const asIs: PreparedGraph = { onnxPath, features: AS_EXPORTED, reused: false, rewritten: false, reason };
   let skeleton;
@@ -38,10 +48,11 @@ export async function prepareExportedGraph(onnxPath: string, reason: string | un
     return asIs;
   }
   const model = onnx.ModelProto.decode(skeleton.bytes);
+  if (model.graph && buildsMaskForOneTokenOnAPast(model.graph)) asIs.features = { ...AS_EXPORTED, oneTokenAfterPast: true };
   const repaired = model.graph ? dropMisdeclaredShapes(model.graph) : 0;
   if (repaired === 0) return asIs;
   const names = cachedNames(onnxPath, 'exported', await fileKey(onnxPath));
-  const result: PreparedGraph = { onnxPath: names.graph, features: AS_EXPORTED, reused: false, rewritten: false, reason: withRepair(reason, repaired) };
+  const result: PreparedGraph = { onnxPath: names.graph, features: asIs.features, reused: false, rewritten: false, reason: withRepair(reason, repaired) };
   try {
     if ((await stat(names.graph)).size > 0) return { ...result, reused: true };
   } catch {

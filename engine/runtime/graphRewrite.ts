@@ -38,6 +38,8 @@ export interface GraphFeatures {
   accuracyLevelRaised: number;
   /** Set when the engine looks up token embeddings itself (see embeddingRewrite.ts). */
   embedding?: EmbeddingSpec;
+  /** As exported only: several new tokens on a past must run one at a time (exportedGraph.ts). */
+  oneTokenAfterPast?: boolean;
   /** The attention that now reads the cache in place (what the export had), when it was replaced. */
   attention?: string;
   /** Parts that were left as exported, and why. */

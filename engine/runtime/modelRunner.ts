@@ -72,6 +72,7 @@ export class ModelRunner {
     for (const t of tokens) {
       if (!Number.isInteger(t) || t < 0 || t >= this.dims.vocabSize) throw new RangeError(`Token id ${t} is outside the vocabulary (0..${this.dims.vocabSize - 1}).`);
     }
+    if (this.features.oneTokenAfterPast && past > 0 && n > 1) return this.oneByOne(tokens, cache, keep);
     const pastFeeds = cache.feeds(n);
     const feeds: Record<string, ort.Tensor> = {
       input_ids: intTensor(this.io.idDtype, tokens, [1, n]),
@@ -86,6 +87,16 @@ export class ModelRunner {
     const outputs = await this.session.run(feeds);
     cache.append(outputs, n);
     return this.lastLogits(outputs.logits as ort.Tensor, n, keep);
+  }
+
+  /** Runs tokens one pass each (graphs that cannot take several new tokens on a past), keeping the last `keep` rows. */
+  private async oneByOne(tokens: readonly number[], cache: KvCache, keep: number): Promise<Float32Array[]> {
+    const rows: Float32Array[] = [];
+    for (let i = 0; i < tokens.length; i++) {
+      const [row] = await this.forwardRows([tokens[i]], cache, 1);
+      if (i >= tokens.length - keep) rows.push(row);
+    }
+    return rows;
   }
 
   async release(): Promise<void> {

@@ -60,3 +60,25 @@ test('the MultiHeadAttention web graph runs as exported once its misdeclared cac
     copy.remove();
   }
 });
+
+test('the web graph as exported takes a prompt in chunks on a past: fed one token at a time, same tokens as rewritten', async () => {
+  // Its causal mask is made for one new token on a past (or a prompt without one); a second
+  // 4-token chunk on the first would be an "invalid expand shape" in onnxruntime.
+  const sample = samples.find((s) => s.name === 'community-mha-q4f16')!;
+  const prompt = [...sample.prompt, ...sample.prompt];
+  const copy = scratchCopy(sample);
+  try {
+    const tokens: number[][] = [];
+    for (const rewriteGraph of [false, true]) {
+      const engine = await Engine.load({ modelPath: copy.dir, threads: 1, executionProvider: 'cpu', rewriteGraph, prefillChunkTokens: 4 });
+      try {
+        tokens.push(await greedyIds(engine, prompt, 6));
+      } finally {
+        await engine.dispose();
+      }
+    }
+    assert.deepEqual(tokens[0], tokens[1]);
+  } finally {
+    copy.remove();
+  }
+});
