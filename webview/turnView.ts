@@ -5,6 +5,7 @@ import { isReasoningOpen, isThinking, reasoningSeconds } from '../common/chat/co
 import { codeLanguage, renderMarkdown } from './markdown';
 import type { ChatTurn } from '../common/chat/protocol';
 import { createButton, createProgressRing } from './toolkit';
+import { appendMarked, markUndecodable, undecodableNote } from './undecodableMarks';
 
 export interface TurnActions {
   toggleReasoning(turnId: string, expanded: boolean): void;
@@ -67,9 +68,10 @@ export class TurnView {
     if (turn.reasoning !== this.renderedReasoning) {
       // Plain text only: the trace is never interpreted as Markdown or HTML.
       if (turn.reasoning.startsWith(this.renderedReasoning)) {
-        this.reasoningText.append(document.createTextNode(turn.reasoning.slice(this.renderedReasoning.length)));
+        appendMarked(this.reasoningText, turn.reasoning.slice(this.renderedReasoning.length));
       } else {
-        this.reasoningText.textContent = turn.reasoning;
+        this.reasoningText.replaceChildren();
+        appendMarked(this.reasoningText, turn.reasoning);
       }
       this.renderedReasoning = turn.reasoning;
     }
@@ -97,6 +99,7 @@ export class TurnView {
 
   private renderAnswer(markdown: string): void {
     const fragment = renderMarkdown(markdown);
+    markUndecodable(fragment);
     for (const block of Array.from(fragment.querySelectorAll('.code-block'))) this.decorateCodeBlock(block as HTMLElement);
     this.answer.replaceChildren(fragment);
   }
@@ -124,6 +127,13 @@ export class TurnView {
       this.status.textContent = 'Stopped.';
     } else if (turn.status === 'error') {
       this.status.textContent = `Error: ${turn.error ?? 'generation failed'}`;
+    }
+    const note = undecodableNote(turn.reasoning, turn.answer);
+    if (note) {
+      const line = el('div', 'undecodable-note');
+      line.dataset.testid = 'undecodable-note';
+      line.textContent = note;
+      this.status.append(line);
     }
     const stats = turn.stats;
     this.stats.hidden = !stats;

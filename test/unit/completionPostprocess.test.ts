@@ -67,3 +67,10 @@ test('a line opening a block ends with its closing line', () => {
   const py = ':\n    return 1\nprint(f())';
   assert.equal(py.slice(0, blockEndIndex(py, 'def f()')), ':\n    return 1', 'off-side rule: back at the base ends it');
 });
+
+test('a suggestion never contains U+FFFD: it is cut at the first undecodable character', () => {
+  // What a model emitting lone UTF-8 continuation bytes produces after decoding.
+  assert.equal(postprocess(input('x + 1\uFFFD\uFFFD\uFFFD')), 'x + 1');
+  assert.equal(postprocess(input('y = 2\n    z = \uFFFDw\n')), 'y = 2\n    z =');
+  assert.equal(postprocess(input('\uFFFD'.repeat(64))), undefined, 'nothing decodable: no suggestion at all');
+});

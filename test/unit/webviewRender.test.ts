@@ -82,6 +82,27 @@ test('streaming: reasoning shows live as "Thinking…", the answer renders as Ma
   app.dispose();
 });
 
+test('undecodable output shows as marked characters and a note, not silence', () => {
+  const { app, deliver, q, qa } = mount();
+  deliver(msg.snapshot(), msg.started(), msg.reasoning('step \uFFFD', T0 + 100), msg.answer('Use \uFFFD\uFFFD here and `a\uFFFD`', T0 + 200));
+  const marks = qa('undecodable');
+  assert.deepEqual(marks.map((m) => m.textContent), ['\uFFFD', '\uFFFD\uFFFD', '\uFFFD'], 'each run is marked: reasoning, answer text, inline code');
+  assert.ok(marks.every((m) => m.title.includes('not valid UTF-8')));
+  assert.equal(q('answer')!.textContent?.trim(), 'Use \uFFFD\uFFFD here and a\uFFFD', 'the text itself is kept');
+  assert.equal(q('undecodable-note')!.textContent, '4 characters of this reply could not be decoded as text (marked \uFFFD).');
+  deliver(msg.finished(T0 + 300));
+  assert.ok(q('undecodable-note'), 'still said once the turn is done');
+  app.dispose();
+});
+
+test('a reply that decoded cleanly has no marks and no note', () => {
+  const { app, deliver, q, qa } = mount();
+  deliver(msg.snapshot(), msg.started(), msg.answer('All fine: é, 中, 🙂', T0 + 200), msg.finished(T0 + 300));
+  assert.deepEqual(qa('undecodable'), []);
+  assert.equal(q('undecodable-note'), null);
+  app.dispose();
+});
+
 test('code blocks have Copy and Insert buttons that post the exact code', () => {
   const { app, deliver, qa, api } = mount();
   deliver(msg.snapshot(), msg.started(), msg.answer('```py\nprint("<b>")\n```\n\n```\nplain\n```', T0 + 10), msg.finished(T0 + 20));

@@ -1,5 +1,6 @@
 // Cleans a raw continuation into the suggestion shown as ghost text, or rejects it.
 import { nextCodeLine } from '../../../common/text/codeLines';
+import { cutAtUndecodable } from '../../../common/text/undecodable';
 import { blockEndIndex } from './blockEnd';
 import type { PromptWindow } from './promptWindow';
 
@@ -41,7 +42,8 @@ function dropLineSuffixOverlap(text: string, lineSuffix: string): string {
 
 export function postprocess(input: PostprocessInput): string | undefined {
   const { window } = input;
-  let text = input.text;
+  // Bytes that did not decode never reach the editor: Tab would insert them into the user's code.
+  let text = cutAtUndecodable(input.text);
 
   const blockEnd = blockEndIndex(text, window.linePrefix, true);
   if (blockEnd >= 0) text = text.slice(0, blockEnd);
