@@ -55,26 +55,27 @@ export interface HostStatus {
   active: number;
 }
 
-/** Extension → host. Every request carries a caller-chosen id unique per host process. */
-export type HostRequest =
-  | { type: 'generate'; id: number; request: GenerationRequest }
+/** What each extension → host request carries besides its type and id. */
+export interface HostRequestBodies {
+  generate: { request: GenerationRequest };
   /** Stop request `target`; its stream ends with a `done` whose finish reason is `aborted`. */
-  | { type: 'cancel'; id: number; target: number }
+  cancel: { target: number };
   /** Load (or replace) the model. Requests already running on the old model are aborted. */
-  | { type: 'load'; id: number; options: LoadOptions }
-  | { type: 'unload'; id: number }
-  | { type: 'status'; id: number }
+  load: { options: LoadOptions };
+  unload: object;
+  status: object;
   /** Exit cleanly after freeing the model. */
-  | { type: 'shutdown'; id: number };
-
-/** Results of the request types that answer once. */
-export interface HostResults {
-  load: ModelInfo;
-  unload: null;
-  status: HostStatus;
-  cancel: null;
-  shutdown: null;
+  shutdown: object;
 }
+
+/** Extension → host. Every request carries a caller-chosen id unique per host process. */
+export type HostRequest = { [K in keyof HostRequestBodies]: { type: K; id: number } & HostRequestBodies[K] }[keyof HostRequestBodies];
+
+/** Results of the request types that answer once (`generate` streams events instead). */
+export type HostResults = {
+  load: ModelInfo;
+  status: HostStatus;
+} & Record<'unload' | 'cancel' | 'shutdown', null>;
 
 /** Host → extension. */
 export type HostMessage =

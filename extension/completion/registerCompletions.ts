@@ -4,11 +4,10 @@
 import * as vscode from 'vscode';
 import { EngineError } from '../engine/engineError';
 import { localEngineFor, type ExtensionServices } from '../services';
-import type { Settings } from '../settings';
 import { CompletionActivityTracker } from '../core/completion/completionActivity';
 import { CompletionBackendSelector } from '../core/completion/completionBackend';
 import { CompletionService, type CompletionStatus } from '../core/completion/completionService';
-import type { CompletionSettings } from '../core/completion/completionSettings';
+import { completionSettingsFrom } from '../core/completion/completionSettings';
 import { LocalInlineCompletionProvider } from './inlineCompletionProvider';
 
 /** Text documents of every language; not output panes, diff views of git objects or the like. */
@@ -20,17 +19,6 @@ const DOCUMENT_SELECTOR: vscode.DocumentSelector = [
   { scheme: 'vscode-vfs' },
 ];
 
-export function readCompletionSettings(settings: Settings): CompletionSettings {
-  return {
-    enabled: settings.get('completions.enabled'),
-    debounceMs: settings.get('completions.debounceMs'),
-    maxTokens: settings.get('completions.maxTokens'),
-    timeBudgetMs: settings.get('completions.timeBudgetMs'),
-    prefixTokens: settings.get('completions.prefixTokens'),
-    suffixTokens: settings.get('completions.suffixTokens'),
-    disabledLanguages: settings.get('completions.disabledLanguages'),
-  };
-}
 
 /** Logs what the pipeline did; suggestion text never leaves trace level. */
 function logStatus(log: vscode.LogOutputChannel, status: CompletionStatus, reported: Set<string>): void {
@@ -73,7 +61,7 @@ export function registerCompletions(services: ExtensionServices): void {
     (modelPath) => localEngineFor(context, settings, log, () => modelPath),
     () => settings.get('completions.modelPath'),
   );
-  const service = new CompletionService({ backend, settings: () => readCompletionSettings(settings) });
+  const service = new CompletionService({ backend, settings: () => completionSettingsFrom((key) => settings.get(key)) });
   const activity = new CompletionActivityTracker();
   const reported = new Set<string>();
   context.subscriptions.push(

@@ -89,6 +89,27 @@ export class TypingSession {
     this.ask();
   }
 
+  /**
+   * Types `keys` at their gaps, then stops for longer than the debounce; returns the typing time.
+   * With `pauseEvery`, every that many keystrokes follow a pause the debounce lets through, and the
+   * model gets some real time to work before typing resumes.
+   */
+  async typeAll(clock: FakeClock, keys: Iterable<{ text: string; gapMs: number }>, pauseEvery?: number): Promise<number> {
+    let typingMs = 0;
+    let count = 0;
+    this.ask();
+    for (const key of keys) {
+      const pause = pauseEvery !== undefined && ++count % pauseEvery === 0;
+      const gap = pause ? 400 : key.gapMs;
+      await clock.advance(gap);
+      if (pause) for (let k = 0; k < 3; k++) await new Promise((r) => setTimeout(r, 5));
+      typingMs += gap;
+      this.type(key.text);
+    }
+    await clock.advance(300);
+    return typingMs + 300;
+  }
+
   /** Every query has settled. */
   settled(clock: FakeClock): Promise<unknown> {
     return settleWithTime(Promise.all(this.pending), clock);

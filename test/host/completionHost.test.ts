@@ -27,33 +27,30 @@ after(async () => {
   await client?.dispose();
 });
 
+/** What every typing run must show: few runs, never two at once, never an answer for an old version. */
+function assertTypingRules(counts: { runs: number; maxActive: number }, typing: TypingSession, typingMs: number): void {
+  const bound = Math.floor(typingMs / DEFAULT_COMPLETION_SETTINGS.debounceMs) + 1;
+  const sources = typing.answered.map((a) => a.answer.source);
+  const bySource = Object.fromEntries(['model', 'inflight', 'cache'].map((s) => [s, sources.filter((x) => x === s).length]));
+  console.log(`# ${counts.runs} model runs over ${typingMs} ms of typing (bound ${bound}); answers by source: ${JSON.stringify(bySource)}`);
+  assert.ok(counts.runs <= bound, `${counts.runs} runs > ${bound}`);
+  assert.equal(counts.maxActive, 1, 'never two runs at once');
+  for (const a of typing.answered) assert.equal(a.version, a.latestAtAnswer, `an answer for version ${a.version} arrived when ${a.latestAtAnswer} was current`);
+}
+
 test('1,000 keystrokes at 10–30 ms: runs ≤ typing time ÷ debounce + 1, one in flight, no stale answer', { timeout: 120_000 }, async () => {
   const clock = new FakeClock();
   const { backend, counts } = recordingBackend(client);
   const service = serviceWith(backend, clock);
   const typing = new TypingSession(service, HEADER);
-  let typingMs = 0;
-  typing.ask();
-  for (const key of keystrokes(SCRIPT, 1000, 7)) {
-    await clock.advance(key.gapMs);
-    typingMs += key.gapMs;
-    typing.type(key.text);
-  }
-  // The user stops typing: the last request passes the debounce and runs on the real model.
-  await clock.advance(300);
-  typingMs += 300;
+  // The user stops typing at the end: the last request passes the debounce and runs on the real model.
+  const typingMs = await typing.typeAll(clock, keystrokes(SCRIPT, 1000, 7));
   await typing.settled(clock);
   service.dispose();
-  const { answered, version } = typing;
 
-  const bound = Math.floor(typingMs / DEFAULT_COMPLETION_SETTINGS.debounceMs) + 1;
-  console.log(`# ${counts.runs} model runs for 1000 keystrokes over ${typingMs} ms (bound ${bound}); ${answered.length} answers`);
-  assert.ok(counts.runs <= bound, `${counts.runs} runs > ${bound}`);
+  assertTypingRules(counts, typing, typingMs);
   assert.ok(counts.runs >= 1, 'the final pause reaches the model');
-  assert.equal(counts.maxActive, 1, 'never two runs at once');
-  for (const a of answered) assert.equal(a.version, a.latestAtAnswer, `an answer for version ${a.version} arrived when ${a.latestAtAnswer} was current`);
-  const last = answered.at(-1);
-  assert.equal(last?.version, version, 'the final document state gets a suggestion');
+  assert.equal(typing.answered.at(-1)?.version, typing.version, 'the final document state gets a suggestion');
 });
 
 test('pauses while typing: runs start, are reused or cancelled, never overlap, never answer an old version', { timeout: 120_000 }, async () => {
@@ -61,32 +58,13 @@ test('pauses while typing: runs start, are reused or cancelled, never overlap, n
   const { backend, counts } = recordingBackend(client);
   const service = serviceWith(backend, clock);
   const typing = new TypingSession(service, HEADER);
-  let typingMs = 0;
-  let i = 0;
-  typing.ask();
-  for (const key of keystrokes(SCRIPT, 300, 11)) {
-    // Every 20th keystroke follows a pause long enough for the debounce, and the model gets some
-    // real time to work before typing resumes.
-    const gap = ++i % 20 === 0 ? 400 : key.gapMs;
-    await clock.advance(gap);
-    if (gap === 400) for (let k = 0; k < 3; k++) await new Promise((r) => setTimeout(r, 5));
-    typingMs += gap;
-    typing.type(key.text);
-  }
-  await clock.advance(300);
-  typingMs += 300;
+  const typingMs = await typing.typeAll(clock, keystrokes(SCRIPT, 300, 11), 20);
   await typing.settled(clock);
   await settle();
   service.dispose();
-  const { answered } = typing;
 
-  const bound = Math.floor(typingMs / DEFAULT_COMPLETION_SETTINGS.debounceMs) + 1;
-  const sources = answered.map((a) => a.answer.source);
-  console.log(`# ${counts.runs} runs over ${typingMs} ms (bound ${bound}); answers by source: ${JSON.stringify(Object.fromEntries(['model', 'inflight', 'cache'].map((s) => [s, sources.filter((x) => x === s).length])))}`);
+  assertTypingRules(counts, typing, typingMs);
   assert.ok(counts.runs >= 2, `only ${counts.runs} runs: the pauses should reach the model`);
-  assert.ok(counts.runs <= bound, `${counts.runs} runs > ${bound}`);
-  assert.equal(counts.maxActive, 1, 'never two runs at once');
-  for (const a of answered) assert.equal(a.version, a.latestAtAnswer, `an answer for version ${a.version} arrived when ${a.latestAtAnswer} was current`);
 });
 
 test('prefix reuse: five more characters after a 512-token prompt prefill fewer than 32 tokens', { timeout: 120_000 }, async () => {

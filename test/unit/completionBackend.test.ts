@@ -4,7 +4,6 @@ import type { GenerationRequest } from '../../engine/types';
 import type { BackendState } from '../../extension/core/generationBackend';
 import { Emitter } from '../../extension/core/emitter';
 import { CompletionBackendSelector, type OwnedBackend } from '../../extension/core/completion/completionBackend';
-import { CompletionActivityTracker, type CompletionActivity } from '../../extension/core/completion/completionActivity';
 
 function fakeClient(name: string, log: string[]): OwnedBackend & { states: Emitter<BackendState> } {
   const caps = { modelName: name, reasoning: false, tokenCount: false };
@@ -52,18 +51,4 @@ test('completions use the chat model unless a separate model path is set, switch
     'dispose /models/other',
     'chat:completion',
   ]);
-});
-
-test('the activity tracker reports running state and the last latency, once per change', () => {
-  const tracker = new CompletionActivityTracker();
-  const seen: CompletionActivity[] = [];
-  tracker.onDidChange((a) => seen.push(a));
-  tracker.observe({ type: 'running', running: true });
-  tracker.observe({ type: 'running', running: true });
-  tracker.observe({ type: 'skipped', reason: 'mid-word' });
-  tracker.observe({ type: 'running', running: false });
-  tracker.observe({ type: 'answered', answer: { text: 'x', source: 'model', latencyMs: 412.6 } });
-  assert.deepEqual(seen, [{ running: true }, { running: false }, { running: false, lastLatencyMs: 413 }]);
-  assert.deepEqual(tracker.current, { running: false, lastLatencyMs: 413 });
-  tracker.dispose();
 });

@@ -5,7 +5,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { BackendCapabilities } from '../../extension/core/generationBackend';
 import type { CompletionBackend } from '../../extension/core/completion/completionBackend';
-import { CompletionActivityTracker, type CompletionActivity } from '../../extension/core/completion/completionActivity';
 import { CompletionService, type CompletionQuery, type CompletionStatus } from '../../extension/core/completion/completionService';
 import { DEFAULT_COMPLETION_SETTINGS } from '../../extension/core/completion/completionSettings';
 import { stringSource } from '../../extension/core/completion/textSource';
@@ -161,20 +160,4 @@ test('a loaded model gives no loading status', { timeout: 10_000 }, async () => 
   await again.promise;
   assert.deepEqual(loadingStatuses(), [true, false], 'only the first query waited');
   service.dispose();
-});
-
-test('the activity for the status bar shows a completion waiting for its model', () => {
-  const tracker = new CompletionActivityTracker();
-  const seen: CompletionActivity[] = [];
-  tracker.onDidChange((a) => seen.push(a));
-  tracker.observe({ type: 'loading', loading: true });
-  tracker.observe({ type: 'loading', loading: true });
-  tracker.observe({ type: 'loading', loading: false });
-  tracker.observe({ type: 'running', running: true });
-  assert.deepEqual(seen, [
-    { running: false, loadingModel: true },
-    { running: false, loadingModel: false },
-    { running: true, loadingModel: false },
-  ]);
-  tracker.dispose();
 });

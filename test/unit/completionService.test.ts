@@ -32,7 +32,16 @@ function setup(overrides: Partial<CompletionSettings> = {}) {
     };
     return { promise: service.provide(query, controller.signal), controller };
   };
-  return { clock, engine, service, statuses, settings, ask };
+  /** Asks for `text`, lets the debounce pass and the model start writing `generated`: the run in flight. */
+  const running = async (text: string, generated: string) => {
+    ask(text);
+    await clock.advance(250);
+    const run = engine.last;
+    run.delta(generated);
+    await settle();
+    return run;
+  };
+  return { clock, engine, service, statuses, settings, ask, running };
 }
 
 test('debounce: only the newest of quick keystrokes reaches the model, with the completion request shape', async () => {
@@ -104,12 +113,8 @@ test('a run generating what the user types is reused instead of restarted', asyn
 });
 
 test('typing something else cancels the running request; never two runs at once', async () => {
-  const { clock, engine, ask } = setup();
-  ask(doc + 'return');
-  await clock.advance(250);
-  const first = engine.last;
-  first.delta(' sum');
-  await settle();
+  const { clock, engine, ask, running } = setup();
+  const first = await running(doc + 'return', ' sum');
   const q = ask(doc + 'return x');
   assert.equal(first.signal.aborted, true, 'cancelled as soon as it cannot match');
   await clock.advance(250);
@@ -213,12 +218,8 @@ test('a manual trigger skips the debounce', async () => {
 });
 
 test('a reused run that ends where the user is now leads to a new run, debounced from the keystroke', async () => {
-  const { clock, engine, ask } = setup();
-  ask(doc + 'return');
-  await clock.advance(250);
-  const first = engine.last;
-  first.delta(' s');
-  await settle();
+  const { clock, engine, ask, running } = setup();
+  const first = await running(doc + 'return', ' s');
   const q = ask(doc + 'return s'); // matches what was generated: adopted
   await clock.advance(300);
   first.finish('eos'); // nothing beyond what was typed

@@ -1,22 +1,14 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { FIXTURE_SPECIAL_TOKENS, FIXTURE_VOCAB_SIZE, writeFixtureTokenizerFiles } from '../../engine/fixtures/tokenizerFixture';
-import { TextTokenizer } from '../../engine/text/tokenizer';
+import { FIXTURE_SPECIAL_TOKENS, FIXTURE_VOCAB_SIZE } from '../../engine/fixtures/tokenizerFixture';
+import { useFixtureTokenizer } from '../helpers/fixtureTokenizer';
+import { type TextTokenizer } from '../../engine/text/tokenizer';
 import { applyProcessors, maskTokens, repetitionPenalty, thinkGuard, thinkGuardTokenIds } from '../../engine/generation/logitsProcessors';
 import { argmax } from '../../engine/generation/sampler';
 
-let root: string;
 let tokenizer: TextTokenizer;
 
-before(() => {
-  root = mkdtempSync(join(tmpdir(), 'r1-proc-'));
-  writeFixtureTokenizerFiles(root);
-  tokenizer = TextTokenizer.fromFolder(root);
-});
-after(() => rmSync(root, { recursive: true, force: true }));
+useFixtureTokenizer((t) => (tokenizer = t));
 
 test('repetition penalty (HF semantics): positive logits divided, negative multiplied, once per distinct id', () => {
   const row = Float32Array.from([2, -2, 4, 1]);

@@ -1,23 +1,15 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { FIXTURE_SPECIAL_TOKENS, writeFixtureTokenizerFiles } from '../../engine/fixtures/tokenizerFixture';
-import { TextTokenizer } from '../../engine/text/tokenizer';
+import { FIXTURE_SPECIAL_TOKENS } from '../../engine/fixtures/tokenizerFixture';
+import { useFixtureTokenizer } from '../helpers/fixtureTokenizer';
+import { type TextTokenizer } from '../../engine/text/tokenizer';
 import { StreamingDecoder } from '../../engine/text/streamingDecoder';
 import { ReasoningSplitter } from '../../engine/generation/reasoningSplitter';
 import { REASONING_CLOSE_TEXT, ReasoningBudget, reasoningCloseIds } from '../../engine/generation/reasoningBudget';
 
-let root: string;
 let tokenizer: TextTokenizer;
 
-before(() => {
-  root = mkdtempSync(join(tmpdir(), 'r1-budget-'));
-  writeFixtureTokenizerFiles(root);
-  tokenizer = TextTokenizer.fromFolder(root);
-});
-after(() => rmSync(root, { recursive: true, force: true }));
+useFixtureTokenizer((t) => (tokenizer = t));
 
 /**
  * The generator's loop in miniature: a "model" that would think forever (it keeps producing the

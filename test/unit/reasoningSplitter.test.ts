@@ -1,22 +1,14 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { FIXTURE_SPECIAL_TOKENS, writeFixtureTokenizerFiles } from '../../engine/fixtures/tokenizerFixture';
-import { TextTokenizer } from '../../engine/text/tokenizer';
+import { FIXTURE_SPECIAL_TOKENS } from '../../engine/fixtures/tokenizerFixture';
+import { useFixtureTokenizer } from '../helpers/fixtureTokenizer';
+import { type TextTokenizer } from '../../engine/text/tokenizer';
 import { StreamingDecoder } from '../../engine/text/streamingDecoder';
 import { ReasoningSplitter, type ChannelText, type ReasoningSplitterOptions } from '../../engine/generation/reasoningSplitter';
 
-let root: string;
 let tokenizer: TextTokenizer;
 
-before(() => {
-  root = mkdtempSync(join(tmpdir(), 'r1-split-'));
-  writeFixtureTokenizerFiles(root);
-  tokenizer = TextTokenizer.fromFolder(root);
-});
-after(() => rmSync(root, { recursive: true, force: true }));
+useFixtureTokenizer((t) => (tokenizer = t));
 
 interface Split {
   reasoning: string;

@@ -1,23 +1,17 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { FIXTURE_SPECIAL_TOKENS, writeFixtureTokenizerFiles } from '../../engine/fixtures/tokenizerFixture';
-import { TextTokenizer } from '../../engine/text/tokenizer';
+import { FIXTURE_SPECIAL_TOKENS } from '../../engine/fixtures/tokenizerFixture';
+import { useFixtureTokenizer } from '../helpers/fixtureTokenizer';
+import { type TextTokenizer } from '../../engine/text/tokenizer';
 import { ChatTemplate, ChatTemplateError, stripReasoning, type TemplateMessage } from '../../engine/text/chatTemplate';
 
-let root: string;
 let tokenizer: TextTokenizer;
 let template: ChatTemplate;
 
-before(() => {
-  root = mkdtempSync(join(tmpdir(), 'r1-chat-'));
-  writeFixtureTokenizerFiles(root);
-  tokenizer = TextTokenizer.fromFolder(root);
-  template = ChatTemplate.forTokenizer(tokenizer);
+useFixtureTokenizer((t) => {
+  tokenizer = t;
+  template = ChatTemplate.forTokenizer(t);
 });
-after(() => rmSync(root, { recursive: true, force: true }));
 
 test('one turn: bos, user turn, generation prompt ending in <｜Assistant｜><think>\\n', () => {
   const prompt = template.render([{ role: 'user', content: 'What is 2+2?' }]);

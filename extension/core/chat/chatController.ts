@@ -85,6 +85,11 @@ export class ChatController {
     this.post({ v: CHAT_PROTOCOL_VERSION, type: 'snapshot', snapshot: this.snapshot() });
   }
 
+  /** A webview is attached and has said `ready`: what it is sent is shown. */
+  get viewReady(): boolean {
+    return this.poster !== undefined && this.ready;
+  }
+
   /** Resolves when the running generation (if any) has ended and been saved. */
   whenIdle(): Promise<void> {
     return this.idle;
@@ -159,18 +164,15 @@ export class ChatController {
         this.conversation = setReasoningExpanded(this.conversation, message.turnId, message.expanded);
         if (!this.running) await this.store.save(this.conversation);
         return;
+      // Editor actions: the environment does them (and asks the user where it must).
       case 'copyCode':
-        await this.env.copyCode(message.code);
-        return;
+        return void (await this.env.copyCode(message.code));
       case 'insertCode':
-        await this.env.insertCode(message.code);
-        return;
+        return void (await this.env.insertCode(message.code));
       case 'openLink':
-        await this.env.openLink(message.url);
-        return;
+        return void (await this.env.openLink(message.url));
       case 'runCommand':
-        await this.env.runCommand(message.command);
-        return;
+        return void (await this.env.runCommand(message.command));
     }
   }
 

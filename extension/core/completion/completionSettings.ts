@@ -1,6 +1,6 @@
 // What the completion pipeline reads from the user's settings, as plain data. The extension maps
 // its typed settings onto this; tests pass it directly.
-import { settingsSchema } from '../settingsSchema';
+import { settingsSchema, type SettingKey, type SettingValues } from '../settingsSchema';
 
 export interface CompletionSettings {
   enabled: boolean;
@@ -15,13 +15,20 @@ export interface CompletionSettings {
   disabledLanguages: readonly string[];
 }
 
+export type ReadSetting = <K extends SettingKey>(key: K) => SettingValues[K];
+
+/** The pipeline's settings, each read from its `completions.*` key (read on every query). */
+export function completionSettingsFrom(get: ReadSetting): CompletionSettings {
+  return {
+    enabled: get('completions.enabled'),
+    debounceMs: get('completions.debounceMs'),
+    maxTokens: get('completions.maxTokens'),
+    timeBudgetMs: get('completions.timeBudgetMs'),
+    prefixTokens: get('completions.prefixTokens'),
+    suffixTokens: get('completions.suffixTokens'),
+    disabledLanguages: get('completions.disabledLanguages'),
+  };
+}
+
 /** The defaults, as declared once in the settings schema. */
-export const DEFAULT_COMPLETION_SETTINGS: CompletionSettings = {
-  enabled: settingsSchema['completions.enabled'].default,
-  debounceMs: settingsSchema['completions.debounceMs'].default,
-  maxTokens: settingsSchema['completions.maxTokens'].default,
-  timeBudgetMs: settingsSchema['completions.timeBudgetMs'].default,
-  prefixTokens: settingsSchema['completions.prefixTokens'].default,
-  suffixTokens: settingsSchema['completions.suffixTokens'].default,
-  disabledLanguages: settingsSchema['completions.disabledLanguages'].default,
-};
+export const DEFAULT_COMPLETION_SETTINGS: CompletionSettings = completionSettingsFrom((key) => settingsSchema[key].default as SettingValues[typeof key]);
