@@ -1,0 +1,85 @@
+// The models R1 Local offers to vscode.lm, as plain data the adapter turns into
+// LanguageModelChatInformation. Listing must stay cheap (VS Code asks on every picker open and
+// settings change), so limits come from the folder's config files, never from loading the model.
+import { readFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { inspectModelFolder } from '../../../engine/model/modelFolder';
+
+export type LmModelRole = 'chat' | 'completion';
+export type LmModelFamily = 'deepseek-r1-distill' | 'qwen2.5-coder';
+
+export interface LmModelEntry {
+  /** Stable per role, so a caller's saved choice survives a change of folder. */
+  id: string;
+  name: string;
+  family: LmModelFamily;
+  version: string;
+  maxInputTokens: number;
+  maxOutputTokens: number;
+  role: LmModelRole;
+  modelPath: string;
+  /** These models were not trained for tool calls or images: saying so keeps callers from sending them. */
+  capabilities: { toolCalling: false; imageInput: false };
+}
+
+export interface ModelFolderFacts {
+  /** config.json `_name_or_path` or the folder's name. */
+  name: string;
+  contextLength: number;
+}
+
+/** The configured folders: the chat model, and the completion model only when it is another folder. */
+export function configuredModels(chatPath: string, completionPath: string): Array<{ role: LmModelRole; modelPath: string }> {
+  const models: Array<{ role: LmModelRole; modelPath: string }> = [];
+  if (chatPath) models.push({ role: 'chat', modelPath: chatPath });
+  if (completionPath && completionPath !== chatPath) models.push({ role: 'completion', modelPath: completionPath });
+  return models;
+}
+
+/** Qwen2.5-Coder exports name themselves so; everything else this extension runs is an R1 distill. */
+export function modelFamily(name: string): LmModelFamily {
+  return /coder/i.test(name) ? 'qwen2.5-coder' : 'deepseek-r1-distill';
+}
+
+/**
+ * One entry. The answer may use the whole context, so both limits are the context length: the
+ * engine refuses a prompt that leaves no room, with a message saying so.
+ */
+export function modelEntry(role: LmModelRole, modelPath: string, facts: ModelFolderFacts): LmModelEntry {
+  const shortName = facts.name.split('/').pop() || facts.name;
+  return {
+    id: role === 'chat' ? 'r1-local-chat' : 'r1-local-completion',
+    name: role === 'chat' ? `R1 Local: ${shortName}` : `R1 Local (completions): ${shortName}`,
+    family: modelFamily(facts.name),
+    version: shortName,
+    maxInputTokens: facts.contextLength,
+    maxOutputTokens: facts.contextLength,
+    role,
+    modelPath,
+    capabilities: { toolCalling: false, imageInput: false },
+  };
+}
+
+/** When a folder cannot be read: still listed, so a request answers with the load error instead of the model vanishing. */
+const UNREADABLE_CONTEXT = 4096;
+
+/** Name and context length from the folder's config files, without loading the model. */
+export async function readModelFolderFacts(modelPath: string): Promise<ModelFolderFacts> {
+  const fallbackName = basename(modelPath);
+  try {
+    const folder = await inspectModelFolder(modelPath);
+    return { name: (await configName(folder.root)) ?? basename(folder.root), contextLength: folder.config.contextLength };
+  } catch {
+    return { name: fallbackName, contextLength: UNREADABLE_CONTEXT };
+  }
+}
+
+/** config.json `_name_or_path`, as the engine names a model (engine.ts); optional. */
+async function configName(root: string): Promise<string | undefined> {
+  try {
+    const value = (JSON.parse(await readFile(join(root, 'config.json'), 'utf8')) as Record<string, unknown>)._name_or_path;
+    return typeof value === 'string' && value.length > 0 ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
