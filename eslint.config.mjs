@@ -1,8 +1,8 @@
 // Lint, including the layer rules that keep each runtime in its lane:
 //   engine/   never imports vscode or uses the DOM (it runs in the engine host and the CLI);
 //   webview/  never imports vscode or Node built-ins (it runs in the browser sandbox);
-//   common/   code every runtime shares (chat protocol and reducer, explain prompt): no vscode,
-//             no Node built-ins, no DOM;
+//   engine/common/  code every runtime shares (chat protocol and reducer, explain prompt): no
+//             vscode, no Node built-ins, no DOM; the one part of engine/ the webview may import;
 //   extension/core/ and extension/engine/  the extension's editor-free core: everything there runs
 //             without the VS Code API, so plain Node tests drive it; only the adapters beside it
 //             (registration, commands, views) import vscode;
@@ -18,7 +18,7 @@ const ort = { name: 'onnxruntime-node', message: 'Only engine/runtime/ may load 
 const noNode = (layer) => nodeBuiltins.map((name) => ({ name, message: `${layer} runs in the browser too: no Node built-ins.` }));
 const extensionPatterns = [
   { group: ['**/engine/runtime/**', '**/engine/host/**', '!**/engine/host/protocol', '!**/engine/host/protocolVersion'], message: 'The extension host talks to the engine through extension/engine/ only.' },
-  { group: ['**/webview/**'], message: 'The webview is reached by postMessage; what both sides share lives in common/.' },
+  { group: ['**/webview/**'], message: 'The webview is reached by postMessage; what both sides share lives in engine/common/.' },
 ];
 /** The editor-free folders of the extension: no VS Code API. */
 export const EDITOR_FREE = ['extension/core/**/*.ts', 'extension/engine/**/*.ts'];
@@ -59,22 +59,26 @@ export default tseslint.config(
             ort,
             ...nodeBuiltins.map((name) => ({ name, message: 'webview/ runs in the browser: no Node built-ins.' })),
           ],
-          patterns: [{ group: ['**/extension/**', '**/engine/**'], message: 'webview/ talks to the extension by postMessage; shared code lives in common/.' }],
+          patterns: [{ group: ['**/extension/**', '**/engine/*', '!**/engine/common'], message: 'webview/ talks to the extension by postMessage; shared code lives in engine/common/.' }],
         },
       ],
     },
   },
   {
-    files: ['common/**/*.ts'],
+    files: ['engine/common/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
-          paths: [{ name: 'vscode', message: 'common/ runs in the webview, the engine and the CLI: no VS Code API.' }, ort, ...noNode('common/')],
-          patterns: [{ group: ['**/extension/**', '**/webview/**', '**/engine/**'], message: 'common/ depends on nothing but itself.' }],
+          paths: [{ name: 'vscode', message: 'engine/common/ runs in the webview, the engine and the CLI: no VS Code API.' }, ort, ...noNode('engine/common/')],
+          patterns: [
+            { group: ['**/extension/**', '**/webview/**', '**/engine/*', '!**/engine/common'], message: 'engine/common/ depends on nothing but itself.' },
+            // Its files live one folder down (chat/, explain/, text/): two levels up is the rest of engine/.
+            { group: ['../../*'], message: 'engine/common/ depends on nothing but itself.' },
+          ],
         },
       ],
-      'no-restricted-globals': ['error', ...domGlobalsFor('common/ runs in Node too: no DOM.')],
+      'no-restricted-globals': ['error', ...domGlobalsFor('engine/common/ runs in Node too: no DOM.')],
     },
   },
   {

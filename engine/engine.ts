@@ -3,7 +3,8 @@
 // nowhere else, so the engine host, the CLI and the tests drive the same thing.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { generate as generateTokens, type ForwardModel, type GenerationContext } from './generation/generator';
+import { generate as generateTokens, type GenerationContext } from './generation/generate';
+import type { ForwardModel } from './generation/generator';
 import { PrefixCache } from './generation/prefixCache';
 import { inspectModelFolder, type ModelFolder } from './model/modelFolder';
 import { ModelLoadError } from './model/modelLoadError';
@@ -35,18 +36,6 @@ export interface EngineLoadOptions extends LoadOptions {
    * gaps are small enough for int8 activations to change a greedy token).
    */
   raiseAccuracyLevel?: boolean;
-}
-
-/**
- * A generation was started for a KV-cache slot that another live generation holds. Generations in
- * different slots may be interleaved (a completion between two steps of a chat); one slot holds one
- * sequence, so two generations in it cannot.
- */
-export class EngineBusyError extends Error {
-  override readonly name = 'EngineBusyError';
-  constructor(readonly slot: string) {
-    super(`KV-cache slot "${slot}" is in use by a running generation: finish or cancel it first.`);
-  }
 }
 
 function checkThreads(threads: number | undefined): number {
@@ -127,8 +116,6 @@ class GuardedModel implements ForwardModel {
 }
 
 export class Engine {
-  /** Slots of the generations currently alive (started and not finished). */
-  private readonly activeSlots = new Set<string>();
   private disposed = false;
   private readonly lifetime = new AbortController();
 
@@ -196,7 +183,7 @@ export class Engine {
 
   /** True while any generation is alive. */
   get busy(): boolean {
-    return this.activeSlots.size > 0;
+    return this.context.prefixCache.busy;
   }
 
   /** The token ids a prompt becomes: raw text as-is (no bos added), a chat through the model's own template. */
@@ -220,29 +207,15 @@ export class Engine {
   /**
    * Streams the continuation of `request.prompt`: `delta` events, then one `done`. Generations in
    * different slots (`request.slot`, default: the request kind) may be interleaved step by step;
-   * starting one in a slot that a live generation holds throws EngineBusyError.
+   * starting one in a slot that a live generation holds throws SlotBusyError.
    */
   async *generate(request: GenerationRequest, signal?: AbortSignal): AsyncGenerator<GenerationEvent> {
     if (this.disposed) throw new Error('The engine was disposed.');
-    const slot = request.slot ?? request.kind;
-    if (this.activeSlots.has(slot)) throw new EngineBusyError(slot);
-    this.activeSlots.add(slot);
-    let held = true;
-    const release = () => {
-      if (held) this.activeSlots.delete(slot);
-      held = false;
-    };
-    try {
-      const prompt = this.encodePrompt(request.prompt);
-      const combined = signal ? AbortSignal.any([signal, this.lifetime.signal]) : this.lifetime.signal;
-      for await (const event of generateTokens(this.context, prompt, request, combined)) {
-        // Free the slot before handing out the result: the consumer may start the next request at once.
-        if (event.type === 'done') release();
-        yield event;
-      }
-    } finally {
-      release();
-    }
+    const prompt = this.encodePrompt(request.prompt);
+    const combined = signal ? AbortSignal.any([signal, this.lifetime.signal]) : this.lifetime.signal;
+    // The loop pins the request's slot in the prefix cache (SlotBusyError while another generation
+    // holds it) and frees it before `done`, so the consumer may start the next request at once.
+    yield* generateTokens(this.context, prompt, request, combined);
   }
 
   /** Forgets a slot's cached prefix (e.g. the document it belonged to was closed). */

@@ -1,8 +1,8 @@
 // The webview's controller: restores the saved state, renders it, applies what the extension posts,
 // forwards what the user does, and saves the state so VS Code can re-create the view when shown again.
 import { ChatView, type ChatViewActions } from './chatView';
-import type { HostToWebview, WebviewToHost } from '../common/chat/protocol';
-import { CHAT_PROTOCOL_VERSION } from '../common/chat/protocolVersion';
+import type { HostToWebview, WebviewToHost } from '../engine/common/chat/protocol';
+import { CHAT_PROTOCOL_VERSION } from '../engine/common/chat/protocolVersion';
 import { type LocalAction, type ViewState, isBusy, reduceHostMessage, reduceLocal, restoreViewState } from './state';
 
 /** The part of VS Code's webview API we use (the object `acquireVsCodeApi()` returns). */

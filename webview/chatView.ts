@@ -1,8 +1,8 @@
 // The chat panel's DOM: header (history, New chat), empty state, transcript, composer (input,
 // reasoning budget, Send/Stop). `render(state)` reconciles it with the state; user intent goes out
 // through `ChatViewActions` and never changes the DOM directly.
-import { isThinking } from '../common/chat/conversation';
-import type { ModelSetupCommand, ReasoningBudget } from '../common/chat/protocol';
+import { isThinking } from '../engine/common/chat/conversation';
+import type { ModelSetupCommand, ReasoningBudget } from '../engine/common/chat/protocol';
 import { isBusy, type ViewState } from './state';
 import {
   VALUE_EVENTS,

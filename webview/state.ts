@@ -1,7 +1,7 @@
 // The webview's state and its reducer: pure functions, so the whole view can be tested without a
 // browser and restored from `getState()` after VS Code hides and re-creates the webview.
-import { activeTurn, applyTurnEvent, setReasoningExpanded } from '../common/chat/conversation';
-import type { ChatSnapshot, Conversation, ConversationSummary, HostToWebview, ReasoningBudget } from '../common/chat/protocol';
+import { activeTurn, applyTurnEvent, setReasoningExpanded } from '../engine/common/chat/conversation';
+import type { ChatSnapshot, Conversation, ConversationSummary, HostToWebview, ReasoningBudget } from '../engine/common/chat/protocol';
 
 export interface ViewState {
   /** Version of this persisted shape; state saved by another build is dropped, not misread. */

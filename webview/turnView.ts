@@ -1,9 +1,9 @@
 // One conversation turn in the DOM: the user's message, the collapsible reasoning trace, the
 // Markdown answer with its code-block buttons, and the small stats line. Updated in place while
 // tokens stream, touching only the parts whose data changed.
-import { isReasoningOpen, isThinking, reasoningSeconds } from '../common/chat/conversation';
+import { isReasoningOpen, isThinking, reasoningSeconds } from '../engine/common/chat/conversation';
 import { codeLanguage, renderMarkdown } from './markdown';
-import type { ChatTurn } from '../common/chat/protocol';
+import type { ChatTurn } from '../engine/common/chat/protocol';
 import { createButton, createProgressRing } from './toolkit';
 import { appendMarked, markUndecodable, undecodableNote } from './undecodableMarks';
 

@@ -1,7 +1,7 @@
 // Makes undecodable model output visible in the chat: each run of U+FFFD becomes a highlighted
 // marker with an explanation on hover, and the turn says how many characters did not decode. A
 // bare U+FFFD is easy to miss (some fonts draw nothing for it) and says nothing about why.
-import { UNDECODABLE, countUndecodable, undecodableRuns } from '../common/text/undecodable';
+import { UNDECODABLE, countUndecodable, undecodableRuns } from '../engine/common/text/undecodable';
 
 const TITLE = 'The model produced bytes that are not valid UTF-8 text';
 

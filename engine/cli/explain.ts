@@ -1,12 +1,12 @@
 // `r1-local explain FILE[:START-END]`: the editor's Explain Selection in a terminal. The prompt is
-// built by the same code (common/explain/), so a file explained here and a selection explained in
+// built by the same code (engine/common/explain/), so a file explained here and a selection explained in
 // VS Code ask the model the same question. Streams like `chat`: reasoning dimmed, then the answer.
 import { readFile } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { GenerationRequest } from '../types';
-import { buildExplainPrompt } from '../../common/explain/explainPrompt';
-import { explainSourceFor, parseExplainTarget } from '../../common/explain/explainTarget';
+import { buildExplainPrompt } from '../common/explain/explainPrompt';
+import { explainSourceFor, parseExplainTarget } from '../common/explain/explainTarget';
 import { EXIT_INTERRUPTED, EXIT_OK, UsageError, type CliCommand } from './command';
 import { openEngine } from './openEngine';
 import { intOption, MODEL_OPTIONS, samplingOptions } from './options';

@@ -108,5 +108,3 @@ export class Generator {
   }
 }
 
-// engine/engine.ts imports the loop from here; it moves to './generate' with the next engine.ts change.
-export { generate, type GenerationContext } from './generate';

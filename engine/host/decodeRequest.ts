@@ -1,7 +1,7 @@
 // Validates what arrives over IPC before the host acts on it: a malformed message gets a
 // `bad_request` answer naming the field, never a crash deep inside the engine.
 import type { GenerationRequest, LoadOptions } from '../types';
-import type { HostRequest } from './protocol';
+import type { HostRequest, TokenCountInput } from './protocol';
 
 export type Decoded<T> = { ok: true; value: T } | { ok: false; id?: number; message: string };
 
@@ -88,6 +88,19 @@ function checkLoadOptions(o: unknown, path: string): asserts o is LoadOptions {
   optionalNumber(o, 'threads', path, (n) => Number.isInteger(n) && n >= 1, 'an integer ≥ 1');
 }
 
+function checkTokenCountInput(i: unknown, path: string): void {
+  if (!isRecord(i)) fail(path, 'an object');
+  if (i.type === 'text') {
+    if (typeof i.text !== 'string') fail(`${path}.text`, 'a string');
+    return;
+  }
+  if (i.type !== 'message') fail(`${path}.type`, "'text' or 'message'");
+  const m = i.message;
+  if (!isRecord(m) || (m.role !== 'user' && m.role !== 'assistant') || typeof m.content !== 'string') {
+    fail(`${path}.message`, "{ role: 'user' | 'assistant', content: string }");
+  }
+}
+
 /** Turns one IPC message into a typed request, or says precisely what is wrong with it. */
 export function decodeHostRequest(raw: unknown): Decoded<HostRequest> {
   if (!isRecord(raw)) return { ok: false, message: 'message: expected an object' };
@@ -105,6 +118,10 @@ export function decodeHostRequest(raw: unknown): Decoded<HostRequest> {
       case 'load':
         checkLoadOptions(raw.options, 'options');
         return { ok: true, value: { type: 'load', id: id as number, options: raw.options } };
+      case 'countTokens':
+        if (typeof raw.modelPath !== 'string' || raw.modelPath.length === 0) fail('modelPath', 'a non-empty string');
+        checkTokenCountInput(raw.input, 'input');
+        return { ok: true, value: { type: 'countTokens', id: id as number, modelPath: raw.modelPath, input: raw.input as TokenCountInput } };
       case 'unload':
       case 'status':
       case 'shutdown':

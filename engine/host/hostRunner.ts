@@ -4,7 +4,7 @@
 import type { GenerationStream } from '../generation/generationStream';
 import type { GenerationRequest, LoadOptions, ModelInfo } from '../types';
 import { DeltaBatcher } from './deltaBatcher';
-import type { HostError, HostErrorCode, HostMessage, HostModelState, HostRequest, HostStatus } from './protocol';
+import type { HostError, HostErrorCode, HostMessage, HostModelState, HostRequest, HostResults, HostStatus, TokenCountInput } from './protocol';
 import { judgeStep, type Pulled, type RequestStatus } from './requestStatus';
 import { admit, cancel, countByPhase, emptySchedule, markStarted, pickNext, remove, type SchedulerState } from './scheduler';
 
@@ -33,6 +33,8 @@ export interface RunnerOptions {
    */
   coalesceMs?: number;
   rssBytes?: () => number;
+  /** Counts tokens with a folder's tokenizer (main.ts: TokenCounter); absent, `countTokens` is refused. */
+  countTokens?: (modelPath: string, input: TokenCountInput) => number;
   /** Called once a `shutdown` request has freed the model. */
   onShutdown?: () => void;
 }
@@ -82,6 +84,8 @@ export class HostRunner {
         return this.reply(message.id, null);
       case 'status':
         return this.reply(message.id, this.status());
+      case 'countTokens':
+        return this.countTokens(message.id, message.modelPath, message.input);
       case 'load':
         this.loadsInFlight++;
         return this.control(message.id, async () => {
@@ -127,6 +131,19 @@ export class HostRunner {
       queued,
       active: started,
     };
+  }
+
+  /**
+   * Answered at once, between two model steps like every message: tokenizing is fast next to a
+   * step, and a count never waits behind a long chat in the queue.
+   */
+  private countTokens(id: number, modelPath: string, input: TokenCountInput): void {
+    if (!this.options.countTokens) return this.fail(id, 'bad_request', 'this engine host does not count tokens');
+    try {
+      this.reply(id, this.options.countTokens(modelPath, input));
+    } catch (e) {
+      this.fail(id, 'load_failed', `could not count tokens with the tokenizer of ${modelPath}: ${errorMessage(e)}`, errorDetail(e));
+    }
   }
 
   private enqueueGenerate(id: number, request: GenerationRequest): void {
@@ -270,7 +287,7 @@ export class HostRunner {
     }
   }
 
-  private reply(id: number, result: HostStatus | ModelInfo | null): void {
+  private reply(id: number, result: HostResults[keyof HostResults]): void {
     this.send({ type: 'result', id, result });
   }
 

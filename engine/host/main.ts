@@ -6,6 +6,7 @@ import { decodeHostRequest } from './decodeRequest';
 import { HostRunner } from './hostRunner';
 import type { HostMessage } from './protocol';
 import { HOST_PROTOCOL_VERSION } from './protocolVersion';
+import { TokenCounter } from './tokenCounter';
 
 function send(message: HostMessage): void {
   // The channel closes when the extension goes away; the 'disconnect' handler ends the process.
@@ -25,6 +26,10 @@ const runner = new HostRunner({
     return Engine.load(options);
   },
   send,
+  countTokens: (() => {
+    const counter = new TokenCounter();
+    return (modelPath, input) => counter.count(modelPath, input);
+  })(),
   onShutdown: () => process.exit(0),
 });
 

@@ -1,7 +1,7 @@
 // The extension ⇄ engine host boundary: messages sent over the child process IPC channel.
 // Type-only. What arrives is validated at each end: requests by decodeRequest.ts in the host,
 // messages by extension/engine/hostMessages.ts in the extension.
-import type { GenerationEvent, GenerationRequest, LoadOptions, ModelInfo } from '../types';
+import type { ChatMessage, GenerationEvent, GenerationRequest, LoadOptions, ModelInfo } from '../types';
 
 /** Bumped whenever a message changes shape; the host announces it in `hello`. */
 export type HostProtocolVersion = 1;
@@ -55,6 +55,9 @@ export interface HostStatus {
   active: number;
 }
 
+/** What `countTokens` measures: a bare string, or what one chat message adds to a prompt. */
+export type TokenCountInput = { type: 'text'; text: string } | { type: 'message'; message: ChatMessage };
+
 /** What each extension → host request carries besides its type and id. */
 export interface HostRequestBodies {
   generate: { request: GenerationRequest };
@@ -64,6 +67,8 @@ export interface HostRequestBodies {
   load: { options: LoadOptions };
   unload: object;
   status: object;
+  /** Tokens of `input` with the tokenizer of the folder `modelPath`; needs no loaded model. */
+  countTokens: { modelPath: string; input: TokenCountInput };
   /** Exit cleanly after freeing the model. */
   shutdown: object;
 }
@@ -75,6 +80,7 @@ export type HostRequest = { [K in keyof HostRequestBodies]: { type: K; id: numbe
 export type HostResults = {
   load: ModelInfo;
   status: HostStatus;
+  countTokens: number;
 } & Record<'unload' | 'cancel' | 'shutdown', null>;
 
 /** Host → extension. */

@@ -1,15 +1,15 @@
 // The model's past: per layer, the keys and values of every token already run. This is the one
 // module that knows how the past is stored; the runner only asks for the next run's feeds, hands
-// over a run's outputs, truncates and releases. Two layouts, chosen by the graph being run:
+// over a run's outputs, truncates and releases. Three layouts, chosen by the graph being run:
 //
-// 'rows' (graphs rewritten at load, see graphRewrite.ts): one growing buffer per layer and
+// 'rows' (graphs whose attention the rewrite could not replace, see graphRewrite.ts): one growing buffer per layer and
 //   key/value in [T, kvHeads, headDim] order. A prefix is contiguous, so the feed is a zero-copy
 //   `subarray` view, the run outputs only the new rows (appended here), and truncating is just
 //   forgetting the tail. Nothing proportional to the context is copied per step.
 // 'heads' (graphs as exported): [1, kvHeads, T, headDim]. onnxruntime-node copies every output
 //   into a fresh JS buffer on each run, so present.* already hold past + new rows and appending
 //   means adopting them; truncating copies head by head (a prefix is not contiguous).
-// 'capacity' (standard attention and replaced GroupQueryAttention, see graphRewrite.ts): one
+// 'capacity' (every graph whose attention the rewrite replaced, see inPlaceAttention.ts): one
 //   [kvHeads, C, headDim] buffer per layer, fed whole (zero-copy) with attention_mask zeros over
 //   positions T..C-1, as for padding; the run outputs the new rows [1, kvHeads, s, headDim],
 //   written here at T in each head. C grows in steps of 256.

@@ -3,7 +3,7 @@
 // VS Code may destroy the webview when the view is hidden and resolve it again when shown; the
 // webview then restores from its saved state and asks for a fresh snapshot with `ready`.
 import * as vscode from 'vscode';
-import type { HostToWebview } from '../../common/chat/protocol';
+import type { HostToWebview } from '../../engine/common/chat/protocol';
 import { DisposableStore } from '../core/disposables';
 import type { ChatController } from '../core/chat/chatController';
 import { chatHtml } from '../core/chat/chatHtml';

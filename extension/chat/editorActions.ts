@@ -2,7 +2,7 @@
 // WorkspaceEdit (undoable, one step), copy to the clipboard, open a link only if it is http(s) and
 // the user agrees, and run one of the model-setup commands.
 import * as vscode from 'vscode';
-import type { ModelSetupCommand } from '../../common/chat/protocol';
+import type { ModelSetupCommand } from '../../engine/common/chat/protocol';
 import type { ChatLog } from '../core/chat/chatController';
 
 export async function insertAtCursor(code: string, log: ChatLog): Promise<void> {

@@ -3,7 +3,7 @@
 // it as a new chat turn, opening the chat view first.
 import * as vscode from 'vscode';
 import type { ChatController, ChatLog } from '../core/chat/chatController';
-import { type ExplainSource, buildExplainPrompt } from '../../common/explain/explainPrompt';
+import { type ExplainSource, buildExplainPrompt } from '../../engine/common/explain/explainPrompt';
 import { enclosingIndentationBlock } from '../core/chat/indentationBlock';
 import { type SymbolNode, functionAtLine } from '../core/chat/symbolAtCursor';
 

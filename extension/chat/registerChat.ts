@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { ModelAvailability, ReasoningBudget } from '../../common/chat/protocol';
+import type { ModelAvailability, ReasoningBudget } from '../../engine/common/chat/protocol';
 import type { GenerationBackend } from '../core/generationBackend';
 import type { Logger } from '../core/logger';
 import type { Settings } from '../settings';

@@ -4,7 +4,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { fixtureModel } from '../helpers/fixtureModels';
-import { Engine, EngineBusyError } from '../../engine/engine';
+import { Engine } from '../../engine/engine';
+import { SlotBusyError } from '../../engine/generation/prefixCache';
 import type { FixtureModel } from '../../engine/fixtures';
 import type { GenerationEvent, GenerationRequest } from '../../engine/types';
 
@@ -120,7 +121,7 @@ test('a second generation in the same slot is refused while the first is alive; 
   const firstEvent = await first.next();
   assert.equal(firstEvent.value?.type, 'delta');
   assert.equal(engine.busy, true);
-  await assert.rejects(engine.generate(request()).next(), (err: unknown) => err instanceof EngineBusyError && err.slot === 'completion');
+  await assert.rejects(engine.generate(request()).next(), (err: unknown) => err instanceof SlotBusyError && err.slot === 'completion');
   let last: GenerationEvent | undefined;
   for await (const e of first) last = e;
   assert.equal(last?.type, 'done');

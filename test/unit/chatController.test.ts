@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { GenerationEvent, GenerationRequest } from '../../engine/types';
-import type { HostToWebview, ModelAvailability } from '../../common/chat/protocol';
+import type { HostToWebview, ModelAvailability } from '../../engine/common/chat/protocol';
 import type { GenerationStream } from '../../engine/generation/generationStream';
 import { ChatController, type ChatEnvironment } from '../../extension/core/chat/chatController';
 import { ConversationStore, type KeyValueStore } from '../../extension/core/chat/conversationStore';

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildChatRequest, chatMessages } from '../../extension/core/chat/promptBuilder';
 import { MAX_REASONING_TOKENS, reasoningTokens } from '../../extension/core/chat/reasoningBudget';
-import type { ChatTurn } from '../../common/chat/protocol';
+import type { ChatTurn } from '../../engine/common/chat/protocol';
 
 function turn(user: string, answer: string, reasoning = 'long hidden reasoning'): ChatTurn {
   return { id: user, kind: 'chat', user, reasoning, answer, reasoningTokens: 3, startedAt: 0, status: answer ? 'done' : 'stopped' };

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CHARS_PER_TOKEN } from '../../common/text/tokenEstimate';
+import { CHARS_PER_TOKEN } from '../../engine/common/text/tokenEstimate';
 import { buildPromptWindow } from '../../extension/core/completion/promptWindow';
 import { stringSource, type TextSource } from '../../extension/core/completion/textSource';
 

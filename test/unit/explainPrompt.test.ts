@@ -2,8 +2,8 @@
 // enclosing-function pick from document symbols, and the indentation-block fallback.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildExplainPrompt, type ExplainSource } from '../../common/explain/explainPrompt';
-import { CHARS_PER_TOKEN } from '../../common/text/tokenEstimate';
+import { buildExplainPrompt, type ExplainSource } from '../../engine/common/explain/explainPrompt';
+import { CHARS_PER_TOKEN } from '../../engine/common/text/tokenEstimate';
 import { enclosingIndentationBlock } from '../../extension/core/chat/indentationBlock';
 import { functionAtLine, type SymbolNode } from '../../extension/core/chat/symbolAtCursor';
 

@@ -2,8 +2,8 @@
 // same prompt as Explain Selection for the same lines.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildExplainPrompt, type ExplainSource } from '../../common/explain/explainPrompt';
-import { explainSourceFor, languageIdFor, parseExplainTarget } from '../../common/explain/explainTarget';
+import { buildExplainPrompt, type ExplainSource } from '../../engine/common/explain/explainPrompt';
+import { explainSourceFor, languageIdFor, parseExplainTarget } from '../../engine/common/explain/explainTarget';
 
 test('FILE, FILE:N and FILE:START-END; a Windows drive colon stays in the path', () => {
   assert.deepEqual(parseExplainTarget('src/a.ts'), { path: 'src/a.ts' });

@@ -58,17 +58,19 @@ test('extension/engine/ is editor-free too; the adapters beside the core may use
   assert.deepEqual(await ruleIds('extension/services.ts', importsVscode), []);
 });
 
-test('common/ may import neither vscode, Node built-ins, nor the layers that use it', async () => {
-  assert.ok((await ruleIds('common/chat/x.ts', importsVscode)).includes('no-restricted-imports'));
-  assert.ok((await ruleIds('common/chat/x.ts', "import { readFileSync } from 'node:fs';\nvoid readFileSync;\n")).includes('no-restricted-imports'));
-  assert.ok((await ruleIds('common/chat/x.ts', "import { x } from '../../extension/core/x';\nvoid x;\n")).includes('no-restricted-imports'));
-  assert.ok((await ruleIds('common/chat/x.ts', 'export const t = document.title;\n')).includes('no-restricted-globals'));
+test('engine/common/ may import neither vscode, Node built-ins, nor the layers that use it', async () => {
+  assert.ok((await ruleIds('engine/common/chat/x.ts', importsVscode)).includes('no-restricted-imports'));
+  assert.ok((await ruleIds('engine/common/chat/x.ts', "import { readFileSync } from 'node:fs';\nvoid readFileSync;\n")).includes('no-restricted-imports'));
+  assert.ok((await ruleIds('engine/common/chat/x.ts', "import { x } from '../../../extension/core/x';\nvoid x;\n")).includes('no-restricted-imports'));
+  assert.ok((await ruleIds('engine/common/chat/x.ts', "import { x } from '../../runtime/kvCache';\nvoid x;\n")).includes('no-restricted-imports'));
+  assert.deepEqual(await ruleIds('engine/common/chat/x.ts', "import { x } from '../text/codeLines';\nvoid x;\n"), []);
+  assert.ok((await ruleIds('engine/common/chat/x.ts', 'export const t = document.title;\n')).includes('no-restricted-globals'));
 });
 
-test('the extension and the webview share code only through common/', async () => {
+test('the extension and the webview share code only through engine/common/', async () => {
   assert.ok((await ruleIds('extension/core/chat/x.ts', "import { x } from '../../../webview/state';\nvoid x;\n")).includes('no-restricted-imports'));
   assert.ok((await ruleIds('webview/x.ts', "import { x } from '../extension/core/chat/x';\nvoid x;\n")).includes('no-restricted-imports'));
-  assert.deepEqual(await ruleIds('webview/x.ts', "import { applyTurnEvent } from '../common/chat/conversation';\nvoid applyTurnEvent;\n"), []);
+  assert.deepEqual(await ruleIds('webview/x.ts', "import { applyTurnEvent } from '../engine/common/chat/conversation';\nvoid applyTurnEvent;\n"), []);
 });
 
 test('extension/ reaches the engine host only through its protocol', async () => {
@@ -77,7 +79,7 @@ test('extension/ reaches the engine host only through its protocol', async () =>
 });
 
 test('protocol files are type-only', async () => {
-  assert.ok((await ruleIds('common/chat/protocol.ts', 'export const version = 1;\n')).includes('no-restricted-syntax'));
-  assert.ok((await ruleIds('common/chat/protocol.ts', 'export function f(): void {}\n')).includes('no-restricted-syntax'));
-  assert.deepEqual(await ruleIds('common/chat/protocol.ts', "export type Msg = { type: 'ready'; version: 1 };\n"), []);
+  assert.ok((await ruleIds('engine/common/chat/protocol.ts', 'export const version = 1;\n')).includes('no-restricted-syntax'));
+  assert.ok((await ruleIds('engine/common/chat/protocol.ts', 'export function f(): void {}\n')).includes('no-restricted-syntax'));
+  assert.deepEqual(await ruleIds('engine/common/chat/protocol.ts', "export type Msg = { type: 'ready'; version: 1 };\n"), []);
 });

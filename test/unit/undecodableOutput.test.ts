@@ -2,7 +2,7 @@
 // pipeline turns them into U+FFFD, the suggestion stops before them, and the chat turn says so.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyTurnEvent } from '../../common/chat/conversation';
+import { applyTurnEvent } from '../../engine/common/chat/conversation';
 import { BYTE_TO_CHAR } from '../../engine/text/byteLevelAlphabet';
 import type { TextTokenizer } from '../../engine/text/tokenizer';
 import { TextPipeline } from '../../engine/generation/textPipeline';

@@ -1,5 +1,5 @@
 // Shared fixtures for webview tests: a snapshot, turns and host messages with fixed clocks.
-import type { ChatSnapshot, ChatTurn, Conversation, HostToWebview } from '../../common/chat/protocol';
+import type { ChatSnapshot, ChatTurn, Conversation, HostToWebview } from '../../engine/common/chat/protocol';
 
 export const T0 = 1_700_000_000_000;
 

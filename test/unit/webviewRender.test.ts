@@ -2,7 +2,7 @@
 // messages posted to `window`, clicks on the controls. Renders run synchronously (no animation frames).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { HostToWebview, WebviewToHost } from '../../common/chat/protocol';
+import type { HostToWebview, WebviewToHost } from '../../engine/common/chat/protocol';
 import type { ViewState } from '../../webview/state';
 import type * as App from '../../webview/app';
 import { type TestDom, installDom } from './webviewTestDom';

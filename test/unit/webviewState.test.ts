@@ -2,9 +2,9 @@
 // counts as finished, and what a saved state must look like to be restored.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isReasoningOpen, isThinking, reasoningSeconds, titleFrom } from '../../common/chat/conversation';
+import { isReasoningOpen, isThinking, reasoningSeconds, titleFrom } from '../../engine/common/chat/conversation';
 import { initialViewState, isBusy, reduceHostMessage, reduceLocal, restoreViewState, type ViewState } from '../../webview/state';
-import type { HostToWebview } from '../../common/chat/protocol';
+import type { HostToWebview } from '../../engine/common/chat/protocol';
 import { T0, conversation, msg, snapshot, streamingTurn } from './webviewFixtures';
 
 function run(messages: HostToWebview[], start: ViewState = initialViewState()): ViewState {

@@ -3,7 +3,7 @@
 // nothing may execute, no element may point at a remote resource, and links stay inert unless http(s).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { HostToWebview, WebviewToHost } from '../../common/chat/protocol';
+import type { HostToWebview, WebviewToHost } from '../../engine/common/chat/protocol';
 import type * as App from '../../webview/app';
 import type * as Markdown from '../../webview/markdown';
 import { type TestDom, installDom } from './webviewTestDom';

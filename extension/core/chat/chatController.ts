@@ -4,8 +4,8 @@
 // message from the webview.
 import type { GenerationStream } from '../../../engine/generation/generationStream';
 import type { GenerationEvent, GenerationRequest } from '../../../engine/types';
-import { activeTurn, applyTurnEvent, emptyConversation, setReasoningExpanded, type TurnEvent } from '../../../common/chat/conversation';
-import { CHAT_PROTOCOL_VERSION } from '../../../common/chat/protocolVersion';
+import { activeTurn, applyTurnEvent, emptyConversation, setReasoningExpanded, type TurnEvent } from '../../../engine/common/chat/conversation';
+import { CHAT_PROTOCOL_VERSION } from '../../../engine/common/chat/protocolVersion';
 import type {
   ChatSnapshot,
   ChatTurn,
@@ -16,7 +16,7 @@ import type {
   ReasoningBudget,
   TurnStats,
   WebviewToHost,
-} from '../../../common/chat/protocol';
+} from '../../../engine/common/chat/protocol';
 import type { ConversationStore } from './conversationStore';
 import { validateWebviewMessage } from './messageValidation';
 import { type ChatGenerationSettings, buildChatRequest, chatMessages } from './promptBuilder';

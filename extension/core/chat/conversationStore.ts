@@ -1,6 +1,6 @@
 // The last conversations of this workspace, kept in `workspaceState`. What comes back from storage
 // is checked: an entry written by another version, or damaged, is dropped rather than shown.
-import type { ChatTurn, Conversation, ConversationSummary } from '../../../common/chat/protocol';
+import type { ChatTurn, Conversation, ConversationSummary } from '../../../engine/common/chat/protocol';
 
 /** The part of vscode.Memento used here. */
 export interface KeyValueStore {

@@ -1,7 +1,7 @@
 // With no selection and no symbol provider, "the code around the cursor" is the enclosing
 // indentation block: the nearest less-indented header line above the cursor and everything under it,
 // plus a closing line at the header's indentation (`}`, `end`, …). Pure, over an array of lines.
-import { indentWidth as indentOf, isBlank, nextCodeLine } from '../../../common/text/codeLines';
+import { indentWidth as indentOf, isBlank, nextCodeLine } from '../../../engine/common/text/codeLines';
 
 export interface LineRange {
   /** First and last line, 0-based, inclusive. */

@@ -1,8 +1,8 @@
 // Everything the webview posts is untrusted input (the page renders model output): each message is
 // checked against its declared shape, rebuilt with only the known fields, and anything else is
 // rejected with a reason the caller logs. Nothing from the webview reaches a handler unchecked.
-import type { ModelSetupCommand, WebviewToHost } from '../../../common/chat/protocol';
-import { CHAT_PROTOCOL_VERSION } from '../../../common/chat/protocolVersion';
+import type { ModelSetupCommand, WebviewToHost } from '../../../engine/common/chat/protocol';
+import { CHAT_PROTOCOL_VERSION } from '../../../engine/common/chat/protocolVersion';
 import { BUDGET_LEVELS } from './reasoningBudget';
 
 /** Longest chat message accepted (characters); the prompt is truncated further by the token budget. */

@@ -3,7 +3,7 @@
 // answer — never their reasoning — so old traces neither fill the context nor steer the next one.
 // (The chat template's generation prompt, which forces `<think>\n`, is applied by the engine.)
 import type { ChatMessage, GenerationRequest } from '../../../engine/types';
-import type { ChatTurn, ReasoningBudget } from '../../../common/chat/protocol';
+import type { ChatTurn, ReasoningBudget } from '../../../engine/common/chat/protocol';
 import { ANSWER_TOKENS, reasoningTokens } from './reasoningBudget';
 
 export interface ChatGenerationSettings {

@@ -2,7 +2,7 @@
 // The setting `r1Local.chat.reasoningBudget` is the "medium" cap; "short" is a quarter of it and
 // "long" four times it, so one number tunes all three. "off" answers straight away: the engine
 // closes `<think>` before the first reasoning token.
-import type { ReasoningBudget } from '../../../common/chat/protocol';
+import type { ReasoningBudget } from '../../../engine/common/chat/protocol';
 
 export const BUDGET_LEVELS: readonly ReasoningBudget[] = ['off', 'short', 'medium', 'long'];
 const SCALE: Record<ReasoningBudget, number> = { off: 0, short: 0.25, medium: 1, long: 4 };

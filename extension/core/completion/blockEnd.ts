@@ -7,7 +7,7 @@
 // opens a block (ends with `{`, `(`, `[` or `:`), the block is over at the first line back at the
 // base indentation. A closing bracket line that ends the block is kept; anything else is cut.
 
-import { indentWidth as indentation } from '../../../common/text/codeLines';
+import { indentWidth as indentation } from '../../../engine/common/text/codeLines';
 
 const OPENS_BLOCK = /[{([:]$/;
 const CLOSES_BLOCK = /^[})\]]/;

@@ -1,6 +1,6 @@
 // Cleans a raw continuation into the suggestion shown as ghost text, or rejects it.
-import { nextCodeLine } from '../../../common/text/codeLines';
-import { cutAtUndecodable } from '../../../common/text/undecodable';
+import { nextCodeLine } from '../../../engine/common/text/codeLines';
+import { cutAtUndecodable } from '../../../engine/common/text/undecodable';
 import { blockEndIndex } from './blockEnd';
 import type { PromptWindow } from './promptWindow';
 

@@ -9,7 +9,7 @@
 //
 // Token counts are estimated from characters: tokenizing in the extension host would cost more
 // than the window itself, and the estimate errs towards fewer characters than the budget allows.
-import { CHARS_PER_TOKEN } from '../../../common/text/tokenEstimate';
+import { CHARS_PER_TOKEN } from '../../../engine/common/text/tokenEstimate';
 import type { TextSource } from './textSource';
 
 /** At most this much of the cursor line after the cursor is read when the suffix window is shorter. */
