@@ -4,6 +4,7 @@
 // per-user engine are meant to be the next ones, which is why a backend states what it can do
 // instead of callers inspecting a local ModelInfo.
 import type { GenerationStream } from '../../engine/generation/generationStream';
+import type { TokenCountInput } from '../../engine/host/protocol';
 import type { ModelInfo } from '../../engine/types';
 import type { Event } from './emitter';
 
@@ -37,4 +38,6 @@ export interface GenerationBackend extends GenerationStream {
   readonly capabilities: BackendCapabilities | undefined;
   /** Makes the model ready (loads it, connects) and says what it can do. */
   prepare(): Promise<BackendCapabilities>;
+  /** Tokens of `input` with the model's own tokenizer; absent where the backend cannot count (`tokenCount: false`). */
+  countTokens?(input: TokenCountInput): Promise<number>;
 }

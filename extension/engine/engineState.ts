@@ -31,7 +31,7 @@ export function engineState(lifecycle: Lifecycle, telemetry: TelemetrySnapshot):
 /**
  * What a local model can do. Only Qwen2.5-Coder models were trained for fill-in-the-middle: R1
  * distills carry the FIM tokens because their tokenizer is Qwen's, and given them they produce
- * noise. The engine host has no token-count request, so callers estimate prompt sizes.
+ * noise. The engine host counts tokens with the model's own tokenizer (`countTokens`).
  */
 export function localCapabilities(info: ModelInfo): BackendCapabilities {
   const coder = /coder/i.test(info.modelName ?? '');
@@ -39,6 +39,6 @@ export function localCapabilities(info: ModelInfo): BackendCapabilities {
     modelName: info.modelName ?? info.modelPath,
     fim: coder ? info.fimTokens : undefined,
     reasoning: !coder,
-    tokenCount: false,
+    tokenCount: true,
   };
 }

@@ -2,7 +2,7 @@
 // resolves which model to run, asks the supervisor for a process with that model, and streams.
 // Lifecycle rules live in lifecycle.ts, process handling in supervisor.ts, request routing in
 // connection.ts, speed and memory in telemetry.ts.
-import type { HostStatus } from '../../engine/host/protocol';
+import type { HostStatus, TokenCountInput } from '../../engine/host/protocol';
 import type { GenerationEvent, GenerationRequest, LoadOptions, ModelInfo } from '../../engine/types';
 import { raceAbort } from '../core/abort';
 import { systemClock, type Clock } from '../core/clock';
@@ -108,6 +108,21 @@ export class LocalEngine implements GenerationBackend {
       const model = await raceAbort(ready, signal);
       if (!model || signal?.aborted) return;
       yield* model.connection.generate(request, signal);
+    } finally {
+      release();
+    }
+  }
+
+  /**
+   * Counts with the configured model's tokenizer in the engine host, which starts if needed but
+   * loads no model. Refused like a generation where no model may load (Restricted Mode, no model).
+   */
+  async countTokens(input: TokenCountInput): Promise<number> {
+    const release = this.supervisor.beginUse();
+    try {
+      const { modelPath } = await this.options.resolveLoadOptions();
+      const connection = await this.supervisor.connect();
+      return await connection.call('countTokens', { modelPath, input });
     } finally {
       release();
     }

@@ -91,6 +91,14 @@ export class Supervisor {
     return { connection, info: await this.load.promise };
   }
 
+  /** A running process, started if needed, without loading a model (token counts need only the tokenizer). */
+  async connect(): Promise<HostConnection> {
+    if (this.disposed) throw new EngineError('host_unavailable', 'the engine was disposed');
+    const { phase } = this.state;
+    if (phase.kind === 'gaveUp') throw new EngineError('host_unavailable', phase.reason);
+    return this.ensureProcess();
+  }
+
   /** Marks a request in flight (no idle unload meanwhile); call the returned function when it ends. */
   beginUse(): () => void {
     this.users++;

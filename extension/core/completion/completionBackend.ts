@@ -2,6 +2,7 @@
 // `r1Local.completions.modelPath` names one. The separate backend is made on first use and replaced
 // when the setting changes, so switching needs no reload; its model info is its own, so the next
 // completion after a switch is built for the new model's prompt format.
+import type { TokenCountInput } from '../../../engine/host/protocol';
 import type { GenerationEvent, GenerationRequest } from '../../../engine/types';
 import { Emitter } from '../emitter';
 import type { BackendCapabilities, BackendState, GenerationBackend } from '../generationBackend';
@@ -44,6 +45,13 @@ export class CompletionBackendSelector implements GenerationBackend {
 
   prepare(): Promise<BackendCapabilities> {
     return this.current().prepare();
+  }
+
+  /** The completion model's count, for its vscode.lm entry. */
+  countTokens(input: TokenCountInput): Promise<number> {
+    const backend = this.current();
+    if (!backend.countTokens) return Promise.reject(new Error('this completion backend cannot count tokens'));
+    return backend.countTokens(input);
   }
 
   dispose(): void {
