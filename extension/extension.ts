@@ -5,6 +5,7 @@ import { registerCompletions } from './completion/registerCompletions';
 import { registerChat } from './chat';
 import type { ChatController } from './core/chat/chatController';
 import { registerCoreCommands } from './coreCommands';
+import { registerLanguageModels } from './lm/registerLanguageModels';
 import { registerModelCommands } from './models/registerModelCommands';
 import { createServices, type ExtensionServices } from './services';
 
@@ -15,8 +16,9 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const services = createServices(context);
   registerCoreCommands(services);
   // Features: one registration line each.
-  registerCompletions(services);
+  const completionBackend = registerCompletions(services);
   registerModelCommands(services);
+  registerLanguageModels(services, completionBackend);
   const chat = registerChat(context, services);
   services.log.info('R1 Local activated');
   return { ...services, chat };

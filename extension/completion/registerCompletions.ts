@@ -6,6 +6,7 @@ import { EngineError } from '../engine/engineError';
 import { localEngineFor, type ExtensionServices } from '../services';
 import { CompletionActivityTracker } from '../core/completion/completionActivity';
 import { CompletionBackendSelector } from '../core/completion/completionBackend';
+import type { GenerationBackend } from '../core/generationBackend';
 import { CompletionService, type CompletionStatus } from '../core/completion/completionService';
 import { completionSettingsFrom } from '../core/completion/completionSettings';
 import { LocalInlineCompletionProvider } from './inlineCompletionProvider';
@@ -54,7 +55,8 @@ function logStatus(log: vscode.LogOutputChannel, status: CompletionStatus, repor
   }
 }
 
-export function registerCompletions(services: ExtensionServices): void {
+/** Returns the completions' backend: the vscode.lm entry of a separate completion model generates through it. */
+export function registerCompletions(services: ExtensionServices): GenerationBackend {
   const { context, settings, log, engine, statusBar } = services;
   const backend = new CompletionBackendSelector(
     engine,
@@ -79,4 +81,5 @@ export function registerCompletions(services: ExtensionServices): void {
     activity,
     backend,
   );
+  return backend;
 }
