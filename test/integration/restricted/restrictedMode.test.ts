@@ -3,7 +3,7 @@
 // asked through its API or through a command, even though a valid model is configured.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { activeExtension, extensionServices, useTestModel } from '../extensionUnderTest';
+import { activeExtension, extensionServices, useTestModel, waitFor } from '../extensionUnderTest';
 
 suite('restricted mode', () => {
   test('the workspace is untrusted in this suite', () => {
@@ -20,6 +20,17 @@ suite('restricted mode', () => {
     await assert.rejects(engine.load(), (error: unknown) => (error as { code?: string }).code === 'untrusted');
     assert.equal(engine.modelInfo, undefined);
     assert.notEqual(engine.state.kind, 'ready');
+  });
+
+  test('vscode.lm lists the model, but a request answers an error saying to trust the workspace', async () => {
+    await useTestModel();
+    const model = await waitFor('the r1-local model', async () => (await vscode.lm.selectChatModels({ vendor: 'r1-local' }))[0]);
+    const { engine } = await extensionServices();
+    await assert.rejects(async () => {
+      const response = await model.sendRequest([vscode.LanguageModelChatMessage.User('hello')]);
+      for await (const part of response.stream) void part;
+    }, /trust this workspace/);
+    assert.equal(engine.modelInfo, undefined);
   });
 
   test('"Restart Engine" refuses instead of loading', async () => {
