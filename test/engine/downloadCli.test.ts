@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type HubServer, sha256 } from '../helpers/hubServer';
-import { GRAPH, GRAPH_DATA, TEST_REPO, repoFiles, startHub, tempDir } from '../helpers/downloadFixtures';
+import { GRAPH, GRAPH_DATA, TEST_REPO, repoFiles, inTempDir, startHub } from '../helpers/downloadFixtures';
 
 const CLI = join(process.cwd(), 'dist', 'cli.js');
 
@@ -40,8 +40,7 @@ describe('r1-local download', { timeout: 120_000 }, () => {
   after(() => hub.stop());
 
   it('downloads and verifies every file, exits 0, and reports the commit', async () => {
-    const dir = tempDir('r1-cli-');
-    try {
+    await inTempDir('r1-cli-', async (dir) => {
       hub.injectFaults(GRAPH, { kind: 'drop', at: 1_000_000 });
       const r = await runCli(['--endpoint', hub.hubUrl, '--repo', TEST_REPO, '--variant', 'q4', '--dest', dir.path]);
       assert.equal(r.code, 0, r.stderr);
@@ -52,15 +51,11 @@ describe('r1-local download', { timeout: 120_000 }, () => {
       const again = await runCli(['--endpoint', hub.hubUrl, '--repo', TEST_REPO, '--variant', 'q4', '--dest', dir.path]);
       assert.equal(again.code, 0, again.stderr);
       assert.match(again.stdout, /already present/);
-    } finally {
-      hub.clearFaults();
-      dir.cleanup();
-    }
+    }, hub);
   });
 
   it('exits non-zero with a clear message when the download cannot complete', async () => {
-    const dir = tempDir('r1-cli-');
-    try {
+    await inTempDir('r1-cli-', async (dir) => {
       const missing = await runCli(['--endpoint', hub.hubUrl, '--repo', 'nobody/nothing', '--variant', 'q4', '--dest', dir.path]);
       assert.equal(missing.code, 1);
       assert.match(missing.stderr, /not found .*\[not-found\]/);
@@ -70,14 +65,11 @@ describe('r1-local download', { timeout: 120_000 }, () => {
       const noDest = await runCli(['--endpoint', hub.hubUrl]);
       assert.equal(noDest.code, 2);
       assert.match(noDest.stderr, /--dest is required/);
-    } finally {
-      dir.cleanup();
-    }
+    });
   });
 
   it('two processes downloading the same model transfer it once and both exit 0', async () => {
-    const dir = tempDir('r1-cli-');
-    try {
+    await inTempDir('r1-cli-', async (dir) => {
       const before = hub.totalBytesServed();
       const args = ['--endpoint', hub.hubUrl, '--repo', TEST_REPO, '--variant', 'q4', '--dest', dir.path];
       const [a, b] = await Promise.all([runCli(args), runCli(args)]);
@@ -86,8 +78,6 @@ describe('r1-local download', { timeout: 120_000 }, () => {
       const variantBytes = ['config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json', GRAPH, GRAPH_DATA].reduce((s, p) => s + files[p].length, 0);
       assert.equal(hub.totalBytesServed() - before, variantBytes);
       assert.equal([a.stdout, b.stdout].filter((s) => /already present/.test(s)).length, 1);
-    } finally {
-      dir.cleanup();
-    }
+    });
   });
 });

@@ -12,7 +12,7 @@ import { LOCK_FILE, downloadModel } from '../../engine/download/modelDownload';
 import { QUARANTINE_DIR } from '../../engine/download/partialFile';
 import type { DownloadEvent } from '../../engine/download/types';
 import { type HubServer, gitBlobSha1, sha256 } from '../helpers/hubServer';
-import { FAST_RETRY, GRAPH, GRAPH_DATA, TEST_REPO, eventsOf, repoFiles, sourceFor, startHub, tempDir } from '../helpers/downloadFixtures';
+import { FAST_RETRY, GRAPH, GRAPH_DATA, TEST_REPO, eventsOf, repoFiles, sourceFor, inTempDir, startHub, tempDir } from '../helpers/downloadFixtures';
 
 const VARIANT_FILES = ['config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json', GRAPH, GRAPH_DATA];
 
@@ -31,8 +31,7 @@ describe('model download', { timeout: 120_000 }, () => {
   }
 
   it('downloads the variant, records commit, sizes and sha256 in the manifest, and needs no network the second time', async () => {
-    const dir = tempDir('r1-dl-');
-    try {
+    await inTempDir('r1-dl-', async (dir) => {
       const events: DownloadEvent[] = [];
       const result = await downloadModel({ source: sourceFor(hub), modelDir: dir.path, retry: FAST_RETRY, onEvent: (e) => events.push(e) });
       assertAllCorrect(dir.path);
@@ -55,14 +54,11 @@ describe('model download', { timeout: 120_000 }, () => {
       const again = await downloadModel({ source: sourceFor(hub), modelDir: dir.path, retry: FAST_RETRY });
       assert.equal(again.fetchedBytes, 0);
       assert.equal(hub.requests.length, requestsBefore, 'a complete, verified folder needs no request');
-    } finally {
-      dir.cleanup();
-    }
+    });
   });
 
   it('quarantines and re-downloads a file corrupted in transit (same size, one byte)', async () => {
-    const dir = tempDir('r1-dl-');
-    try {
+    await inTempDir('r1-dl-', async (dir) => {
       hub.injectFaults(GRAPH, { kind: 'corrupt', at: 123_457 });
       const events: DownloadEvent[] = [];
       const quarantinedCopies: Buffer[] = [];
@@ -82,15 +78,11 @@ describe('model download', { timeout: 120_000 }, () => {
       assert.equal(quarantinedCopies[0].length, files[GRAPH].length, 'same size');
       assert.notEqual(sha256(quarantinedCopies[0]), sha256(files[GRAPH]), 'wrong content');
       assert.ok(!existsSync(join(dir.path, QUARANTINE_DIR)), 'bad copies are dropped once the model verifies');
-    } finally {
-      hub.clearFaults();
-      dir.cleanup();
-    }
+    }, hub);
   });
 
   it('verifies files kept outside LFS by their git blob sha1 (corruption caught there too)', async () => {
-    const dir = tempDir('r1-dl-');
-    try {
+    await inTempDir('r1-dl-', async (dir) => {
       hub.injectFaults('config.json', { kind: 'corrupt', at: 3 });
       const events: DownloadEvent[] = [];
       const result = await downloadModel({ source: sourceFor(hub), modelDir: dir.path, retry: FAST_RETRY, onEvent: (e) => events.push(e) });
@@ -98,15 +90,11 @@ describe('model download', { timeout: 120_000 }, () => {
       assert.deepEqual(eventsOf(events, 'quarantined').map((e) => e.path), ['config.json']);
       const config = result.manifest.files.find((f) => f.path === 'config.json');
       assert.equal(config?.sha256, sha256(files['config.json']), 'the sha256 is recorded once the git hash verified');
-    } finally {
-      hub.clearFaults();
-      dir.cleanup();
-    }
+    }, hub);
   });
 
   it('quarantines and re-downloads a file corrupted on disk after a complete download', async () => {
-    const dir = tempDir('r1-dl-');
-    try {
+    await inTempDir('r1-dl-', async (dir) => {
       await downloadModel({ source: sourceFor(hub), modelDir: dir.path, retry: FAST_RETRY });
       const target = join(dir.path, GRAPH);
       const bytes = readFileSync(target);
@@ -121,14 +109,11 @@ describe('model download', { timeout: 120_000 }, () => {
       assert.equal(hub.bytesServed(GRAPH) - servedBefore, files[GRAPH].length, 'only the bad file is fetched again');
       assert.equal(hub.bytesServed('config.json'), configServedBefore);
       assert.ok(!existsSync(join(dir.path, QUARANTINE_DIR)));
-    } finally {
-      dir.cleanup();
-    }
+    });
   });
 
   it('fails with an integrity error when every copy is corrupt, leaving nothing under the final name', async () => {
-    const dir = tempDir('r1-dl-');
-    try {
+    await inTempDir('r1-dl-', async (dir) => {
       hub.injectFaults(GRAPH, { kind: 'corrupt', at: 10 }, { kind: 'corrupt', at: 20 }, { kind: 'corrupt', at: 30 });
       await assert.rejects(
         downloadModel({ source: sourceFor(hub), modelDir: dir.path, retry: FAST_RETRY, maxIntegrityRestarts: 1 }),
@@ -137,15 +122,11 @@ describe('model download', { timeout: 120_000 }, () => {
       assert.ok(!existsSync(join(dir.path, GRAPH)));
       assert.equal(readdirSync(join(dir.path, QUARANTINE_DIR)).length, 1, 'the bad copy is kept for inspection while the model is incomplete');
       assert.equal((await readManifest(dir.path))?.complete, false);
-    } finally {
-      hub.clearFaults();
-      dir.cleanup();
-    }
+    }, hub);
   });
 
   it('reports a full disk clearly and leaves no file under its final name (injected ENOSPC)', async () => {
-    const dir = tempDir('r1-dl-');
-    try {
+    await inTempDir('r1-dl-', async (dir) => {
       let written = 0;
       const fullAfter = 400_000;
       await assert.rejects(
@@ -170,28 +151,22 @@ describe('model download', { timeout: 120_000 }, () => {
       );
       assert.ok(!existsSync(join(dir.path, GRAPH)), 'no file under the final name');
       assert.equal((await readManifest(dir.path))?.complete, false);
-    } finally {
-      dir.cleanup();
-    }
+    });
   });
 
   it('checks free space before fetching anything', async () => {
-    const dir = tempDir('r1-dl-');
-    try {
+    await inTempDir('r1-dl-', async (dir) => {
       const requestsBefore = hub.contentRequestCount(GRAPH);
       await assert.rejects(
         downloadModel({ source: sourceFor(hub), modelDir: dir.path, retry: FAST_RETRY, freeSpace: async () => 50_000 }),
         (e: unknown) => e instanceof DownloadError && e.code === 'disk-full' && /Not enough disk space/.test(e.message) && /50\.0 kB is free/.test(e.message),
       );
       assert.equal(hub.contentRequestCount(GRAPH), requestsBefore);
-    } finally {
-      dir.cleanup();
-    }
+    });
   });
 
   it('runs two concurrent downloads of the same model as one transfer; both succeed', async () => {
-    const dir = tempDir('r1-dl-');
-    try {
+    await inTempDir('r1-dl-', async (dir) => {
       const servedBefore = hub.totalBytesServed();
       const eventsA: DownloadEvent[] = [];
       const eventsB: DownloadEvent[] = [];
@@ -204,9 +179,7 @@ describe('model download', { timeout: 120_000 }, () => {
       assert.equal(hub.totalBytesServed() - servedBefore, variantBytes, 'each byte sent once');
       assert.deepEqual([a.fetchedBytes, b.fetchedBytes].sort((x, y) => x - y), [0, variantBytes]);
       assert.equal(eventsOf([...eventsA, ...eventsB], 'waiting-for-lock').length, 1);
-    } finally {
-      dir.cleanup();
-    }
+    });
   });
 
   it('with a lock shared by all models, downloads of different models run one after the other', async () => {
@@ -230,20 +203,16 @@ describe('model download', { timeout: 120_000 }, () => {
   });
 
   it('takes over a stale lock left by a process that no longer exists', async () => {
-    const dir = tempDir('r1-dl-');
-    try {
+    await inTempDir('r1-dl-', async (dir) => {
       const { hostname } = await import('node:os');
       writeFileSync(join(dir.path, LOCK_FILE), JSON.stringify({ pid: 2 ** 22 + 12345, host: hostname(), createdAt: new Date().toISOString(), token: 'dead' }));
       await downloadModel({ source: sourceFor(hub), modelDir: dir.path, retry: FAST_RETRY, lockPollMs: 20 });
       assertAllCorrect(dir.path);
-    } finally {
-      dir.cleanup();
-    }
+    });
   });
 
   it('sends the token to the hub but never to the CDN it redirects to', async () => {
-    const dir = tempDir('r1-dl-');
-    try {
+    await inTempDir('r1-dl-', async (dir) => {
       const firstRequest = hub.requests.length;
       await downloadModel({ source: sourceFor(hub), modelDir: dir.path, retry: FAST_RETRY, token: 'hf_secret' });
       const mine = hub.requests.slice(firstRequest);
@@ -252,14 +221,11 @@ describe('model download', { timeout: 120_000 }, () => {
       assert.ok(cdn.length >= 2, 'LFS files came from the CDN');
       assert.ok(hubSide.every((r) => r.headers.authorization === 'Bearer hf_secret'));
       assert.ok(cdn.every((r) => r.headers.authorization === undefined), 'no Authorization on the other host');
-    } finally {
-      dir.cleanup();
-    }
+    });
   });
 
   it('retries the file list when the hub is briefly unavailable, and gives up on a gated repository', async () => {
-    const dir = tempDir('r1-dl-');
-    try {
+    await inTempDir('r1-dl-', async (dir) => {
       hub.failApiRequests(503, 502);
       const events: DownloadEvent[] = [];
       await downloadModel({ source: sourceFor(hub), modelDir: dir.path, retry: FAST_RETRY, onEvent: (e) => events.push(e) });
@@ -270,36 +236,27 @@ describe('model download', { timeout: 120_000 }, () => {
         downloadModel({ source: sourceFor(hub), modelDir: dir.path, retry: FAST_RETRY, checkForUpdates: true }),
         (e: unknown) => e instanceof DownloadError && e.code === 'unauthorized' && /HF_TOKEN/.test(e.message),
       );
-    } finally {
-      hub.clearFaults();
-      dir.cleanup();
-    }
+    }, hub);
   });
 
   it('refuses to mix another variant into a model folder', async () => {
-    const dir = tempDir('r1-dl-');
-    try {
+    await inTempDir('r1-dl-', async (dir) => {
       await downloadModel({ source: sourceFor(hub), modelDir: dir.path, retry: FAST_RETRY });
       await assert.rejects(
         downloadModel({ source: sourceFor(hub, { variant: 'fp16' }), modelDir: dir.path, retry: FAST_RETRY }),
         (e: unknown) => e instanceof DownloadError && e.code === 'bad-input' && /already holds test-org\/tiny-r1-onnx \(q4\)/.test(e.message),
       );
       assert.ok(!existsSync(join(dir.path, 'onnx/model_fp16.onnx')));
-    } finally {
-      dir.cleanup();
-    }
+    });
   });
 
   it('fails clearly for an unknown variant, a missing repository and a missing file', async () => {
-    const dir = tempDir('r1-dl-');
-    try {
+    await inTempDir('r1-dl-', async (dir) => {
       await assert.rejects(downloadModel({ source: sourceFor(hub, { variant: 'q3' }), modelDir: dir.path }), (e: unknown) => e instanceof DownloadError && e.code === 'bad-input' && /q4f16/.test(e.message));
       await assert.rejects(downloadModel({ source: sourceFor(hub, { repo: 'nobody/nothing' }), modelDir: dir.path }), (e: unknown) => e instanceof DownloadError && e.code === 'not-found');
       await assert.rejects(downloadModel({ source: sourceFor(hub, { variant: 'int8' }), modelDir: dir.path }), (e: unknown) => e instanceof DownloadError && e.code === 'not-found' && e.message.includes('onnx/model_int8.onnx'));
       await assert.rejects(downloadModel({ source: sourceFor(hub, { repo: '../etc' }), modelDir: dir.path }), (e: unknown) => e instanceof DownloadError && e.code === 'bad-input');
-    } finally {
-      dir.cleanup();
-    }
+    });
   });
 });
 
@@ -313,8 +270,7 @@ describe('model download from a mirror without the API', { timeout: 60_000 }, ()
   after(() => hub.stop());
 
   it('reads commit, sizes and hashes from HEAD headers (X-Repo-Commit, X-Linked-Size, X-Linked-Etag)', async () => {
-    const dir = tempDir('r1-dl-');
-    try {
+    await inTempDir('r1-dl-', async (dir) => {
       await downloadModel({ source: sourceFor(hub), modelDir: dir.path, retry: FAST_RETRY });
       const manifest = JSON.parse(readFileSync(join(dir.path, MANIFEST_FILE), 'utf8'));
       assert.equal(manifest.commit, hub.repos.get(TEST_REPO)!.commit);
@@ -322,9 +278,7 @@ describe('model download from a mirror without the API', { timeout: 60_000 }, ()
       assert.equal(graph.sha256, sha256(files[GRAPH]));
       assert.ok(manifest.files.some((f: { path: string }) => f.path === GRAPH_DATA), 'optional external data found by HEAD');
       for (const path of VARIANT_FILES) assert.equal(sha256(readFileSync(join(dir.path, path))), sha256(files[path]));
-    } finally {
-      dir.cleanup();
-    }
+    });
   });
 });
 
@@ -338,13 +292,10 @@ describe('model download with a paginated tree', { timeout: 60_000 }, () => {
   after(() => hub.stop());
 
   it('follows the Link header through every page', async () => {
-    const dir = tempDir('r1-dl-');
-    try {
+    await inTempDir('r1-dl-', async (dir) => {
       const result = await downloadModel({ source: sourceFor(hub), modelDir: dir.path, retry: FAST_RETRY });
       assert.deepEqual(result.manifest.files.map((f) => f.path).sort(), [...VARIANT_FILES].sort());
       assert.ok(hub.requests.filter((r) => r.url.includes('/tree/')).length >= 4);
-    } finally {
-      dir.cleanup();
-    }
+    });
   });
 });

@@ -9,7 +9,7 @@ import { downloadModel } from '../../engine/download/modelDownload';
 import { DownloadError } from '../../engine/download/errors';
 import type { DownloadEvent } from '../../engine/download/types';
 import { type HubServer, sha256 } from '../helpers/hubServer';
-import { FAST_RETRY, GRAPH, checkingWriter, eventsOf, repoFiles, sourceFor, startHub, tempDir } from '../helpers/downloadFixtures';
+import { FAST_RETRY, GRAPH, checkingWriter, eventsOf, repoFiles, sourceFor, inTempDir, startHub, tempDir } from '../helpers/downloadFixtures';
 
 describe('download resume', { timeout: 120_000 }, () => {
   let hub: HubServer;
@@ -110,8 +110,7 @@ describe('download resume', { timeout: 120_000 }, () => {
   });
 
   it('treats a silent connection as dropped (idle timeout) and resumes', async () => {
-    const dir = tempDir('r1-dl-');
-    try {
+    await inTempDir('r1-dl-', async (dir) => {
       hub.injectFaults(GRAPH, { kind: 'stall', at: 2_500_000 });
       const events: DownloadEvent[] = [];
       await downloadModel({ source: sourceFor(hub), modelDir: dir.path, retry: FAST_RETRY, idleTimeoutMs: 300, onEvent: (e) => events.push(e) });
@@ -120,15 +119,11 @@ describe('download resume', { timeout: 120_000 }, () => {
       assert.match(retry?.reason ?? '', /No data from 127\.0\.0\.1:\d+ for 300 ms/);
       const resumed = eventsOf(events, 'file-start').filter((e) => e.path === GRAPH);
       assert.equal(resumed.length, 1, 'one file start; the retry resumed it');
-    } finally {
-      hub.clearFaults();
-      dir.cleanup();
-    }
+    }, hub);
   });
 
   it('stops on cancel, keeps the partial file and the lock free, and resumes later', async () => {
-    const dir = tempDir('r1-dl-');
-    try {
+    await inTempDir('r1-dl-', async (dir) => {
       hub.injectFaults(GRAPH, { kind: 'stall', at: 3_000_000 });
       const controller = new AbortController();
       const run = downloadModel({
@@ -149,15 +144,11 @@ describe('download resume', { timeout: 120_000 }, () => {
       await downloadModel({ source: sourceFor(hub), modelDir: dir.path, retry: FAST_RETRY, onEvent: (e) => events.push(e) });
       assert.ok(eventsOf(events, 'file-start').find((e) => e.path === GRAPH)!.resumeFrom >= 3_000_000);
       assert.equal(sha256(readFileSync(join(dir.path, GRAPH))), sha256(files[GRAPH]));
-    } finally {
-      hub.clearFaults();
-      dir.cleanup();
-    }
+    }, hub);
   });
 
   it('resumes a partial file left by an earlier, interrupted run (re-hashing it once)', async () => {
-    const dir = tempDir('r1-dl-');
-    try {
+    await inTempDir('r1-dl-', async (dir) => {
       hub.injectFaults(GRAPH, { kind: 'drop', at: 1_200_000 });
       // First run: give up after the drop, as a killed process would.
       await assert.rejects(
@@ -173,8 +164,6 @@ describe('download resume', { timeout: 120_000 }, () => {
       assert.ok(start && start.resumeFrom >= 1_000_000, `resumed from ${start?.resumeFrom}`);
       assert.ok(hub.bytesServed(GRAPH) - servedBefore <= files[GRAPH].length - 1_000_000);
       assert.equal(sha256(readFileSync(join(dir.path, GRAPH))), sha256(files[GRAPH]));
-    } finally {
-      dir.cleanup();
-    }
+    });
   });
 });

@@ -33,6 +33,20 @@ export function tempDir(prefix: string): { path: string; cleanup: () => void } {
   return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
 }
 
+/**
+ * Runs `body` with a fresh scratch folder, then removes it and, when a hub is given, clears the
+ * faults the body injected into it, even if the body throws.
+ */
+export async function inTempDir(prefix: string, body: (dir: { path: string }) => Promise<void>, hub?: HubServer): Promise<void> {
+  const dir = tempDir(prefix);
+  try {
+    await body(dir);
+  } finally {
+    hub?.clearFaults();
+    dir.cleanup();
+  }
+}
+
 export function sourceFor(hub: HubServer, overrides: Partial<ModelSource> = {}): ModelSource {
   return { endpoint: hub.hubUrl, repo: TEST_REPO, revision: 'main', variant: 'q4', ...overrides };
 }
