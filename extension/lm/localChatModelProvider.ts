@@ -8,7 +8,7 @@ import type { GenerationBackend } from '../core/generationBackend';
 import type { Logger } from '../core/logger';
 import { toEngineMessages } from '../core/lm/lmMessages';
 import { configuredModels, modelEntry, readModelFolderFacts, type LmModelEntry, type LmModelRole } from '../core/lm/lmModels';
-import { responseParts } from '../core/lm/lmParts';
+import { responseParts, type LmResponsePart } from '../core/lm/lmParts';
 import { buildLmRequest, readModelOptions } from '../core/lm/lmRequest';
 import { findThinkingPart, type ThinkingPartConstructor } from '../core/lm/thinkingPart';
 import { fromVscodeMessage } from './vscodeMessages';
@@ -71,7 +71,7 @@ export class LocalChatModelProvider implements vscode.LanguageModelChatProvider<
     try {
       for await (const event of this.deps.backendFor(model.entry.role).generate(request, abort.signal)) {
         for (const part of responseParts(event, this.thinkingPart !== undefined)) {
-          progress.report(part.kind === 'text' ? new vscode.LanguageModelTextPart(part.text) : (new this.thinkingPart!(part.text) as vscode.LanguageModelTextPart));
+          progress.report(this.toVscodePart(part));
           parts++;
         }
         if (event.type === 'done') log.info(`vscode.lm: ${model.id} finished (${event.finishReason}) after ${parts} parts, ${event.stats.generatedTokens} tokens`);
@@ -84,6 +84,13 @@ export class LocalChatModelProvider implements vscode.LanguageModelChatProvider<
       cancelled.dispose();
     }
     if (abort.signal.aborted) log.info(`vscode.lm: ${model.id} request stopped by its caller after ${parts} parts`);
+  }
+
+  /** responseParts() yields thinking parts only when the constructor was found. */
+  private toVscodePart(part: LmResponsePart): vscode.LanguageModelResponsePart {
+    if (part.kind === 'text' || !this.thinkingPart) return new vscode.LanguageModelTextPart(part.text);
+    // Not in @types/vscode 1.104's response part union; VS Code's progress sink accepts it at run time.
+    return new this.thinkingPart(part.text) as unknown as vscode.LanguageModelResponsePart;
   }
 
   async provideTokenCount(model: LocalModelInformation, text: string | vscode.LanguageModelChatRequestMessage): Promise<number> {
