@@ -99,7 +99,7 @@ test('model facts come from config.json without loading the model; an unreadable
   const dir = mkdtempSync(join(tmpdir(), 'r1-lm-facts-'));
   writeFileSync(join(dir, 'config.json'), JSON.stringify({ _name_or_path: 'org/Tiny-Coder', max_position_embeddings: 2048 }));
   const facts = await readModelFolderFacts(dir);
-  // No tokenizer or .onnx file: not a model folder, so the folder name and a default context stand in.
+  // A config.json without the model's dimensions does not describe a model: the folder name and a default context stand in.
   assert.equal(facts.contextLength, 4096);
   assert.match(facts.name, /^r1-lm-facts-/);
 });

@@ -3,7 +3,8 @@
 // settings change), so limits come from the folder's config files, never from loading the model.
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { inspectModelFolder } from '../../../engine/model/modelFolder';
+import { readModelConfig } from '../../../engine/model/configFiles';
+import { pathExists } from '../../../engine/model/pathExists';
 
 export type LmModelRole = 'chat' | 'completion';
 export type LmModelFamily = 'deepseek-r1-distill' | 'qwen2.5-coder';
@@ -63,12 +64,16 @@ export function modelEntry(role: LmModelRole, modelPath: string, facts: ModelFol
 /** When a folder cannot be read: still listed, so a request answers with the load error instead of the model vanishing. */
 const UNREADABLE_CONTEXT = 4096;
 
-/** Name and context length from the folder's config files, without loading the model. */
+/**
+ * Name and context length from the folder's config files alone. Not inspectModelFolder: it walks the
+ * .onnx file's external-data table, too slow for a list VS Code asks for on every picker open.
+ */
 export async function readModelFolderFacts(modelPath: string): Promise<ModelFolderFacts> {
   const fallbackName = basename(modelPath);
   try {
-    const folder = await inspectModelFolder(modelPath);
-    return { name: (await configName(folder.root)) ?? basename(folder.root), contextLength: folder.config.contextLength };
+    const style = (await pathExists(join(modelPath, 'genai_config.json'))) ? 'genai' : 'optimum';
+    const config = await readModelConfig(modelPath, style);
+    return { name: (await configName(modelPath)) ?? fallbackName, contextLength: config.contextLength };
   } catch {
     return { name: fallbackName, contextLength: UNREADABLE_CONTEXT };
   }
