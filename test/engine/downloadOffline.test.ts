@@ -57,7 +57,8 @@ describe('offline after download', { timeout: 180_000 }, () => {
   const storage = tempDir('r1-storage-');
   before(async () => {
     hub = await new HubServer().start();
-    const optimum = await fixtureModel('tiny', 'optimum', 'q4f16');
+    // The default download on a CPU is q4: serve a q4 graph under that name.
+    const optimum = await fixtureModel('tiny', 'optimum', 'q4');
     hub.addRepo(DEFAULT_REPO, folderAsHubFiles(optimum.dir));
     const genai = await fixtureModel('tiny', 'genai', 'q4');
     hub.addRepo(GENAI_REPO, folderAsHubFiles(genai.dir, `${GENAI_FOLDER}/`));
