@@ -6,7 +6,7 @@ import type { GenerationRequest, LoadOptions, ModelInfo } from '../types';
 import { DeltaBatcher } from './deltaBatcher';
 import type { HostError, HostErrorCode, HostMessage, HostModelState, HostRequest, HostResults, HostStatus, TokenCountInput } from './protocol';
 import { judgeStep, type Pulled, type RequestStatus } from './requestStatus';
-import { admit, cancel, countByPhase, emptySchedule, markStarted, pickNext, remove, type SchedulerState } from './scheduler';
+import { admit, cancel, countByPhase, DEFAULT_CLIENT, emptySchedule, markStarted, pickNext, remove, type SchedulerState } from './scheduler';
 
 /** What the runner needs from the engine facade. */
 export interface RunnerEngine extends GenerationStream {
@@ -75,10 +75,14 @@ export class HostRunner {
     this.deltas = new DeltaBatcher(options.coalesceMs ?? 16, (message) => this.send(message));
   }
 
-  handle(message: HostRequest): void {
+  /**
+   * `client` names the sender when several share this runner (windows of the shared engine, HTTP
+   * callers of `r1-local serve`): a newer completion replaces only the same client's older ones.
+   */
+  handle(message: HostRequest, client: string = DEFAULT_CLIENT): void {
     switch (message.type) {
       case 'generate':
-        return this.enqueueGenerate(message.id, message.request);
+        return this.enqueueGenerate(message.id, message.request, client);
       case 'cancel':
         this.cancelRequest(message.target, 'cancelled', 'cancelled by the caller');
         return this.reply(message.id, null);
@@ -146,11 +150,11 @@ export class HostRunner {
     }
   }
 
-  private enqueueGenerate(id: number, request: GenerationRequest): void {
+  private enqueueGenerate(id: number, request: GenerationRequest, client: string): void {
     if (!this.engine && this.loadsInFlight === 0) {
       return this.fail(id, 'no_model', 'no model is loaded: send `load` first');
     }
-    const admission = admit(this.schedule, { id, kind: request.kind }, { maxQueued: this.maxQueued });
+    const admission = admit(this.schedule, { id, kind: request.kind, client }, { maxQueued: this.maxQueued });
     if (!admission.accepted) {
       return admission.reason === 'busy'
         ? this.fail(id, 'busy', `the engine is busy: ${this.maxQueued} requests are already waiting`)

@@ -5,7 +5,9 @@
 // - One model step at a time: the runner asks `pickNext` before every step.
 // - Completions first: a user is waiting on every keystroke. A started chat or explain is
 //   paused between decode steps (its generator keeps its KV slot) and resumes afterwards.
-// - A newer completion supersedes every older one, queued or running: the old text is stale.
+// - A newer completion supersedes every older one of the same client, queued or running: the old
+//   text is stale. Clients are the windows of a shared engine or the callers of `r1-local serve`;
+//   one client's typing never cancels another's completion.
 // - Chat and explain run one at a time, oldest first; a started one finishes before the next starts
 //   (they may share a KV slot, and interleaving them would only delay both).
 // - The queue of not-yet-started requests is bounded: a full queue answers `busy` at once.
@@ -18,6 +20,8 @@ export type TaskPhase = 'queued' | 'started';
 export interface ScheduledTask {
   readonly id: number;
   readonly kind: RequestKind;
+  /** Who sent it (a window, an HTTP request); supersession applies within one client only. */
+  readonly client: string;
   /** Arrival order. */
   readonly seq: number;
   readonly phase: TaskPhase;
@@ -39,20 +43,25 @@ export type Admission =
   | { accepted: true; state: SchedulerState; superseded: number[] }
   | { accepted: false; reason: 'busy' | 'duplicate_id' };
 
+/** The client of a host that serves one window only. */
+export const DEFAULT_CLIENT = 'default';
+
 export const emptySchedule: SchedulerState = { tasks: [], nextSeq: 0 };
 
 /**
  * Decides whether a new request may enter, and which older requests it replaces. Replaced requests
  * that had not started are gone from the returned state; started ones are marked cancelled.
  */
-export function admit(state: SchedulerState, request: { id: number; kind: RequestKind }, limits: SchedulerLimits): Admission {
+export function admit(state: SchedulerState, request: { id: number; kind: RequestKind; client?: string }, limits: SchedulerLimits): Admission {
   if (state.tasks.some((t) => t.id === request.id)) return { accepted: false, reason: 'duplicate_id' };
-  const superseded = request.kind === 'completion' ? state.tasks.filter((t) => t.kind === 'completion' && !t.cancelled).map((t) => t.id) : [];
+  const client = request.client ?? DEFAULT_CLIENT;
+  const superseded =
+    request.kind === 'completion' ? state.tasks.filter((t) => t.kind === 'completion' && t.client === client && !t.cancelled).map((t) => t.id) : [];
   let next: SchedulerState = state;
   for (const id of superseded) next = cancel(next, id);
   const waiting = next.tasks.filter((t) => t.phase === 'queued').length;
   if (waiting >= limits.maxQueued) return { accepted: false, reason: 'busy' };
-  const task: ScheduledTask = { id: request.id, kind: request.kind, seq: next.nextSeq, phase: 'queued' };
+  const task: ScheduledTask = { id: request.id, kind: request.kind, client, seq: next.nextSeq, phase: 'queued' };
   return { accepted: true, state: { tasks: [...next.tasks, task], nextSeq: next.nextSeq + 1 }, superseded };
 }
 

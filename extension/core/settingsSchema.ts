@@ -63,6 +63,19 @@ export const settingsSchema = {
   'hub.revision': { type: 'string', default: 'main', restricted: true },
   /** Catalogue variant or dtype (q4f16, q4, fp16, int8, cpu-int4, ...). */
   'hub.variant': { type: 'string', default: '', restricted: true },
+  /** Where generation runs: the local engine, or an OpenAI-compatible server (vLLM, llama-server, Ollama, SGLang, `r1-local serve`). */
+  backend: { type: 'string', default: 'local' as 'local' | 'openai-compatible', enum: ['local', 'openai-compatible'] as const, restricted: true },
+  /** Base URL ending in `/v1`; an untrusted workspace must never redirect code to its own server. */
+  'remote.endpoint': { type: 'string', default: 'http://127.0.0.1:8080/v1', restricted: true },
+  'remote.chatModel': { type: 'string', default: '', restricted: true },
+  /** Empty: the chat model. */
+  'remote.completionModel': { type: 'string', default: '', restricted: true },
+  'remote.fim': { type: 'string', default: 'auto' as 'auto' | 'suffix' | 'prompt' | 'off', enum: ['auto', 'suffix', 'prompt', 'off'] as const, restricted: true },
+  'remote.api': { type: 'string', default: 'openai' as 'openai' | 'ollama', enum: ['openai', 'ollama'] as const, restricted: true },
+  /** Time to the first byte of an answer. */
+  'remote.timeoutMs': { type: 'integer', default: 60000, minimum: 1000, maximum: 600000, restricted: true },
+  /** One engine per user, shared by every window; off: each window runs its own. */
+  'engine.shared': { type: 'boolean', default: true, restricted: true },
 } as const satisfies Record<string, SettingSpec>;
 
 export type SettingKey = keyof typeof settingsSchema;

@@ -6,6 +6,7 @@ import {
   admit,
   cancel,
   countByPhase,
+  DEFAULT_CLIENT,
   emptySchedule,
   markStarted,
   pausedTasks,
@@ -82,6 +83,27 @@ test('a newer completion supersedes a running older one, which takes one last st
   assert.equal(s.tasks.find((t) => t.id === 1)?.cancelled, true);
   s = remove(s, 1);
   assert.equal(pickNext(s)?.id, 2);
+});
+
+test("a completion supersedes only its own client's completions: one window's typing never cancels another's", () => {
+  let s = emptySchedule;
+  for (const [id, client] of [[1, 'window-a'], [2, 'window-b']] as const) {
+    const a = admit(s, { id, kind: 'completion', client }, limits);
+    assert.ok(a.accepted);
+    s = a.state;
+  }
+  s = markStarted(s, 1);
+  const a = admit(s, { id: 3, kind: 'completion', client: 'window-a' }, limits);
+  assert.ok(a.accepted);
+  assert.deepEqual(a.superseded, [1], 'window-a replaced its own completion');
+  assert.equal(a.state.tasks.find((t) => t.id === 2)?.cancelled, undefined, "window-b's completion is untouched");
+  assert.deepEqual(a.state.tasks.find((t) => t.id === 3)?.client, 'window-a');
+});
+
+test('a request without a client belongs to the default client', () => {
+  const a = admit(emptySchedule, { id: 1, kind: 'chat' }, limits);
+  assert.ok(a.accepted);
+  assert.equal(a.state.tasks[0].client, DEFAULT_CLIENT);
 });
 
 test('a completion never supersedes chat or explain', () => {
