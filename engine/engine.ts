@@ -195,6 +195,14 @@ export class Engine {
       case 'text':
         if (typeof prompt.text !== 'string' || prompt.text.length === 0) throw new RangeError('The prompt text is empty.');
         return this.tokenizer.encode(prompt.text);
+      case 'infill': {
+        if (typeof prompt.prefix !== 'string' || typeof prompt.suffix !== 'string') throw new TypeError('An infill prompt needs a prefix and a suffix.');
+        const fim = this.info.fimTokens;
+        // A model without FIM tokens was not trained to see past the cursor: continue the prefix.
+        const text = fim ? `${fim.prefix}${prompt.prefix}${fim.suffix}${prompt.suffix}${fim.middle}` : prompt.prefix;
+        if (text.length === 0) throw new RangeError('The prompt text is empty.');
+        return this.tokenizer.encode(text);
+      }
       case 'chat': {
         if (!this.chatTemplate) throw new Error('This model has no chat template (chat_template.jinja or tokenizer_config.json chat_template): send text or token ids.');
         return this.tokenizer.encode(this.chatTemplate.render(prompt.messages));

@@ -79,9 +79,15 @@ export interface ChatMessage {
   content: string;
 }
 
-/** What to feed the model: raw text (no template), a chat (the model's own template), or token ids. */
+/**
+ * What to feed the model: raw text (no template), a chat (the model's own template), token ids, or
+ * the two sides of a cursor (`infill`): each backend builds that prompt its own way (the local
+ * engine from the model's fill-in-the-middle tokens, else a continuation of `prefix`; a server
+ * through its `suffix` parameter or a FIM prompt).
+ */
 export type PromptInput =
   | { type: 'text'; text: string }
+  | { type: 'infill'; prefix: string; suffix: string }
   | { type: 'chat'; messages: ChatMessage[] }
   | { type: 'ids'; ids: number[] };
 

@@ -34,6 +34,10 @@ function checkPrompt(p: unknown, path: string): void {
     case 'text':
       if (typeof p.text !== 'string') fail(`${path}.text`, 'a string');
       return;
+    case 'infill':
+      if (typeof p.prefix !== 'string') fail(`${path}.prefix`, 'a string');
+      if (typeof p.suffix !== 'string') fail(`${path}.suffix`, 'a string');
+      return;
     case 'chat':
       if (!Array.isArray(p.messages) || p.messages.length === 0) fail(`${path}.messages`, 'a non-empty array');
       p.messages.forEach((m: unknown, i: number) => {
@@ -48,7 +52,7 @@ function checkPrompt(p: unknown, path: string): void {
       }
       return;
     default:
-      fail(`${path}.type`, "'text', 'chat' or 'ids'");
+      fail(`${path}.type`, "'text', 'infill', 'chat' or 'ids'");
   }
 }
 
