@@ -1,0 +1,221 @@
+// `r1-local serve`'s HTTP server (node:http, no framework): the OpenAI-compatible subset in front of
+// the engine host's runner. Order of checks per request: draining, API key (before anything else,
+// so an unknown path answers 401 as well), route and method, body, fields, model. One log line per
+// request on stderr: method, path, status, milliseconds; never the key or the prompt.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { basename } from 'node:path';
+import type { HostStatus } from '../host/protocol';
+import type { GenerationRequest, LoadOptions } from '../types';
+import { ApiError, apiErrors } from './apiError';
+import { ApiKeyCheck, bindRefusal } from './auth';
+import { decodeChatRequest, decodeCompletionRequest, type CommonRequest } from './decodeApiRequest';
+import { GenerationResponse } from './generationResponse';
+import { chatGeneration, completionGeneration } from './generationRequest';
+import { modelEntry, newIdentity, type Endpoint } from './openaiShapes';
+import { DEFAULT_MAX_BODY_BYTES, readJsonBody } from './readBody';
+import { sendError, sendJson } from './respond';
+import { RunnerBridge, type LoadServedEngine } from './runnerBridge';
+
+export interface ServeOptions {
+  host: string;
+  /** 0 picks a free port; `url` tells which. */
+  port: number;
+  apiKey?: string;
+  /** Requests that may wait while one generates; beyond that, 429 at once. Default 8. */
+  maxQueue?: number;
+  maxBodyBytes?: number;
+  /** Cap on max_tokens; default: what fits in the context. */
+  maxTokensCap?: number;
+  /** The model id in /v1/models; default: the model's own name, else its folder's name. */
+  modelName?: string;
+  /** How long running requests may take to finish once draining starts. Default 30 s. */
+  drainTimeoutMs?: number;
+  retryAfterS?: number;
+  /** Where request lines go; default stderr. */
+  log?: (line: string) => void;
+}
+
+export interface StartOptions extends ServeOptions {
+  load: LoadOptions;
+  loadEngine: LoadServedEngine;
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse, param: string | undefined) => Promise<void>;
+
+interface Route {
+  pattern: RegExp;
+  methods: Partial<Record<string, Handler>>;
+}
+
+export class ApiServer {
+  private draining: Promise<void> | undefined;
+  /** Generations whose HTTP response is still open: what a drain waits for. */
+  private readonly inflight = new Map<number, { cancel(): void; closed: Promise<void> }>();
+  private readonly auth: ApiKeyCheck;
+  private readonly routes: Route[];
+  private serial = 0;
+  private readonly createdAt = Math.floor(Date.now() / 1000);
+
+  private constructor(
+    private readonly server: Server,
+    private readonly bridge: RunnerBridge,
+    private readonly options: StartOptions,
+    readonly modelId: string,
+    readonly url: string,
+  ) {
+    this.auth = new ApiKeyCheck(options.apiKey);
+    this.routes = [
+      { pattern: /^\/v1\/models$/, methods: { GET: async (_req, res) => sendJson(res, 200, { object: 'list', data: [this.model()] }) } },
+      { pattern: /^\/v1\/models\/(.+)$/, methods: { GET: async (_req, res, id) => this.oneModel(res, id!) } },
+      { pattern: /^\/v1\/chat\/completions$/, methods: { POST: (req, res) => this.chat(req, res) } },
+      { pattern: /^\/v1\/completions$/, methods: { POST: (req, res) => this.completion(req, res) } },
+    ];
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res));
+  }
+
+  /** Loads the model, then listens; `url` is where it answers. */
+  static async start(options: StartOptions): Promise<ApiServer> {
+    const refusal = bindRefusal(options.host, options.apiKey);
+    if (refusal) throw new Error(refusal);
+    const bridge = new RunnerBridge(options.loadEngine, options.maxQueue ?? 8);
+    const info = await bridge.load(options.load);
+    const server = createServer();
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(options.port, options.host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+    } catch (err) {
+      await bridge.shutdown();
+      throw err;
+    }
+    const { port } = server.address() as AddressInfo;
+    const host = options.host.includes(':') && !options.host.startsWith('[') ? `[${options.host}]` : options.host;
+    const modelId = options.modelName ?? info.modelName ?? basename(info.modelPath);
+    return new ApiServer(server, bridge, options, modelId, `http://${host}:${port}`);
+  }
+
+  status(): HostStatus {
+    return this.bridge.status();
+  }
+
+  /**
+   * Stops accepting, lets the requests already admitted finish within the drain bound, cancels
+   * what is left, frees the model and closes every connection. Safe to call more than once.
+   */
+  drain(): Promise<void> {
+    this.draining ??= this.runDrain();
+    return this.draining;
+  }
+
+  private async runDrain(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeIdleConnections();
+    const bound = this.options.drainTimeoutMs ?? 30_000;
+    if (!(await this.waitForInflight(bound))) {
+      for (const live of this.inflight.values()) live.cancel();
+      await this.waitForInflight(5_000);
+    }
+    await this.bridge.shutdown();
+    this.server.closeAllConnections();
+    await closed;
+  }
+
+  /** True when every open generation ended within `ms`. */
+  private async waitForInflight(ms: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+    const all = Promise.all([...this.inflight.values()].map((l) => l.closed)).then(() => true as const);
+    const result = await Promise.race([all, timeout]);
+    clearTimeout(timer);
+    return result;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
+    const path = new URL(req.url ?? '/', 'http://server').pathname.replace(/(.)\/$/, '$1');
+    res.once('close', () => {
+      const ms = Math.round(performance.now() - started);
+      this.log(`${req.method} ${path.slice(0, 200)} ${res.statusCode} ${ms}ms${res.writableFinished ? '' : ' (client gone)'}`);
+    });
+    try {
+      if (this.draining) throw apiErrors.shuttingDown();
+      const denied = this.auth.check(req);
+      if (denied) throw denied;
+      const { handler, param } = this.route(req.method ?? 'GET', path);
+      await handler(req, res, param);
+    } catch (err) {
+      const error = err instanceof ApiError ? err : apiErrors.internal(err instanceof Error ? err.message : String(err));
+      // A refused body may still be arriving: close the connection rather than read it all.
+      if (error.status === 413 || this.draining) res.setHeader('Connection', 'close');
+      sendError(res, error);
+    }
+  }
+
+  private route(method: string, path: string): { handler: Handler; param: string | undefined } {
+    for (const route of this.routes) {
+      const match = route.pattern.exec(path);
+      if (!match) continue;
+      const handler = route.methods[method];
+      if (!handler) throw apiErrors.methodNotAllowed(method, Object.keys(route.methods));
+      return { handler, param: match[1] === undefined ? undefined : decodeURIComponent(match[1]) };
+    }
+    throw apiErrors.unknownPath(path);
+  }
+
+  private model() {
+    return modelEntry(this.modelId, this.bridge.loaded.info.contextLength, this.createdAt);
+  }
+
+  private async oneModel(res: ServerResponse, id: string): Promise<void> {
+    if (id !== this.modelId) throw apiErrors.unknownModel(id, this.modelId);
+    sendJson(res, 200, this.model());
+  }
+
+  private checkModel(asked: string | undefined): void {
+    if (asked !== undefined && asked !== '' && asked !== this.modelId) throw apiErrors.unknownModel(asked, this.modelId);
+  }
+
+  private async chat(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = decodeChatRequest(await readJsonBody(req, this.options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES));
+    this.checkModel(body.model);
+    this.run('chat', chatGeneration(this.bridge.loaded, body, this.options), body, res);
+  }
+
+  private async completion(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = decodeCompletionRequest(await readJsonBody(req, this.options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES));
+    this.checkModel(body.model);
+    this.run('completion', completionGeneration(this.bridge.loaded, body, this.options), body, res);
+  }
+
+  /** Admits the generation (or answers 429 at once) and ties its life to the response's. */
+  private run(endpoint: Endpoint, request: GenerationRequest, body: CommonRequest, res: ServerResponse): void {
+    if (this.draining) throw apiErrors.shuttingDown();
+    const response = new GenerationResponse(res, {
+      endpoint,
+      who: newIdentity(endpoint, this.modelId, ++this.serial),
+      stream: body.stream,
+      includeUsage: body.includeUsage,
+      retryAfterS: this.options.retryAfterS ?? 1,
+      maxQueue: this.options.maxQueue ?? 8,
+    });
+    const running = this.bridge.generate(request, response);
+    if (response.ended) return;
+    response.open();
+    const closed = new Promise<void>((resolve) => res.once('close', resolve));
+    this.inflight.set(running.id, { cancel: running.cancel, closed });
+    // A client that goes away cancels its generation: queued, it leaves; started, it stops within a step.
+    void closed.then(() => {
+      this.inflight.delete(running.id);
+      if (!response.ended) running.cancel();
+    });
+  }
+
+  private log(line: string): void {
+    (this.options.log ?? ((l: string) => process.stderr.write(`${l}\n`)))(`${new Date().toISOString()} ${line}`);
+  }
+}
