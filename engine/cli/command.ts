@@ -18,3 +18,5 @@ export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 /** Stopped by Ctrl-C (128 + SIGINT), as shells report it. */
 export const EXIT_INTERRUPTED = 130;
+/** The answer broke off (a remote stream cut, or ended without a finish reason): what arrived was printed. */
+export const EXIT_INCOMPLETE = 3;

@@ -24,7 +24,8 @@ export function statusError(status: number, detail: string | undefined, headers:
     return new RemoteError({ code: 'unauthorized', status, message: `${where} refused the request (HTTP ${status}): the API key is missing or wrong.${said}` });
   }
   if (status === 404) {
-    return new RemoteError({ code: 'model_not_found', status, message: `${where} has no model "${model}" (HTTP 404), or no such endpoint.${said}` });
+    const what = model ? `has no model "${model}" (HTTP 404), or no such endpoint` : 'has no such endpoint (HTTP 404): is the URL the API root, such as http://host:8000/v1?';
+    return new RemoteError({ code: 'model_not_found', status, message: `${where} ${what}.${said}` });
   }
   if (status === 429) {
     const wait = retryAfterMs(headers);
