@@ -75,7 +75,6 @@ export class ChatView {
     this.emptyState.dataset.testid = 'empty-state';
     this.emptyState.append(this.emptyTitle, this.emptyText, this.emptyActions);
     this.welcome = div('welcome');
-    this.welcome.textContent = 'Ask about code. The model reasons first (shown folded above each answer), then answers. Everything runs on this machine.';
 
     this.transcript = div('transcript');
     this.transcript.dataset.testid = 'transcript';
@@ -128,6 +127,8 @@ export class ChatView {
     this.emptyState.hidden = !modelMissing;
     if (modelMissing) this.renderEmptyState(downloading);
     this.welcome.hidden = modelMissing || !snapshot || snapshot.conversation.turns.length > 0;
+    const welcome = welcomeText(snapshot?.model.state === 'ready' ? snapshot.model.server : undefined);
+    if (this.welcome.textContent !== welcome) this.welcome.textContent = welcome;
     this.stopButton.hidden = !busy;
     this.sendButton.hidden = busy;
     setDisabled(this.sendButton, !snapshot || modelMissing);
@@ -229,4 +230,10 @@ function div(className: string): HTMLElement {
   const element = document.createElement('div');
   element.className = className;
   return element;
+}
+
+/** Where answers come from is part of the promise: "on this machine" only when it is true. */
+function welcomeText(server: string | undefined): string {
+  const where = server ? `Your questions and code are sent to the ${server}.` : 'Everything runs on this machine.';
+  return `Ask about code. The model reasons first (shown folded above each answer), then answers. ${where}`;
 }

@@ -21,6 +21,7 @@ export class TurnView {
   private readonly answer: HTMLElement;
   private readonly status: HTMLElement;
   private readonly stats: HTMLElement;
+  private readonly origin: HTMLElement;
   private turn: ChatTurn;
   private renderedAnswer: string | undefined;
   private renderedReasoning = '';
@@ -52,9 +53,11 @@ export class TurnView {
     this.status = el('div', 'turn-status');
     this.stats = el('div', 'turn-stats');
     this.stats.dataset.testid = 'turn-stats';
+    this.origin = el('div', 'turn-origin');
+    this.origin.dataset.testid = 'turn-origin';
 
     const assistant = el('div', 'assistant-message');
-    assistant.append(this.reasoning, this.answer, this.status, this.stats);
+    assistant.append(this.reasoning, this.answer, this.status, this.stats, this.origin);
     this.element.append(user, assistant);
     this.update(turn, Date.now());
   }
@@ -125,6 +128,12 @@ export class TurnView {
       this.status.append(createProgressRing('Generating'));
     } else if (turn.status === 'stopped') {
       this.status.textContent = 'Stopped.';
+    } else if (turn.status === 'error' && turn.incomplete) {
+      // The partial answer above stays; this says it is not the whole answer, and why.
+      const marker = el('span', 'turn-incomplete');
+      marker.dataset.testid = 'turn-incomplete';
+      marker.textContent = 'Incomplete';
+      this.status.append(marker, document.createTextNode(` ${turn.error ?? 'the answer stopped before it was finished'}`));
     } else if (turn.status === 'error') {
       this.status.textContent = `Error: ${turn.error ?? 'generation failed'}`;
     }
@@ -138,6 +147,9 @@ export class TurnView {
     const stats = turn.stats;
     this.stats.hidden = !stats;
     this.stats.textContent = stats ? `${stats.decodeTokPerS.toFixed(1)} tok/s · ${stats.executionProvider}` : '';
+    // Plain text (it names a server and a model from settings): never markup.
+    this.origin.hidden = !turn.answeredBy;
+    this.origin.textContent = turn.answeredBy ? `Answered by ${turn.answeredBy}` : '';
   }
 }
 

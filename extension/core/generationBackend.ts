@@ -5,6 +5,7 @@
 // instead of callers inspecting a local ModelInfo.
 import type { GenerationStream } from '../../engine/generation/generationStream';
 import type { TokenCountInput } from '../../engine/host/protocol';
+import type { RemoteApi, RemoteBackendName } from '../../engine/remote/remoteTypes';
 import type { ModelInfo } from '../../engine/types';
 import type { Event } from './emitter';
 
@@ -13,10 +14,29 @@ export interface BackendCapabilities {
   modelName: string;
   /** Fill-in-the-middle markers, when the model was trained for FIM; absent: continuation prompts only. */
   fim?: { prefix: string; suffix: string; middle: string };
+  /**
+   * The backend takes both sides of the cursor as an `infill` prompt and builds the model's prompt
+   * itself (a server's `suffix` parameter, or a FIM prompt made by the remote client). Wins over `fim`.
+   */
+  infill?: boolean;
   /** The model writes a reasoning trace before its answer (R1's `<think>`), streamed on its own channel. */
   reasoning: boolean;
   /** The backend can count prompt tokens; when false, callers estimate with CHARS_PER_TOKEN. */
   tokenCount: boolean;
+  /** Who answers, for the chat's "answered by" line; absent: the local engine. */
+  origin?: { backend: RemoteBackendName; host: string };
+}
+
+/** The server a remote backend talks to, as the status bar shows it. */
+export interface RemoteServer {
+  backendName: RemoteBackendName;
+  /** The base URL as configured (no credentials: an API key lives in SecretStorage). */
+  endpoint: string;
+  /** Host (and port, when not the scheme's default) of `endpoint`. */
+  host: string;
+  api: RemoteApi;
+  /** The chat model: as configured, or the server's first once `prepare()` asked; undefined before that. */
+  model?: string;
 }
 
 /** What the status bar and the failure notices show, whatever the backend. */
@@ -29,7 +49,12 @@ export type BackendState =
   | { kind: 'generating'; model: ModelInfo; tokensPerSecond?: number }
   | { kind: 'restarting'; reason: string; delayMs: number }
   | { kind: 'unavailable'; reason: string }
-  | { kind: 'error'; reason: string };
+  | { kind: 'error'; reason: string }
+  /**
+   * A server generates: there is no process or model file here to describe, so no ModelInfo. `phase`
+   * follows the requests; `lastError` is the last failure, cleared by the next success.
+   */
+  | { kind: 'remote'; server: RemoteServer; phase: 'idle' | 'connecting' | 'ready' | 'generating'; lastError?: string };
 
 export interface GenerationBackend extends GenerationStream {
   readonly state: BackendState;

@@ -1,6 +1,7 @@
 // What the status bar item shows for a given state, as a pure function (tested without VS Code).
 import type { RuntimePath } from '../../engine/types';
 import type { BackendState } from './generationBackend';
+import { describeRemoteStatus } from './remote/remoteStatus';
 
 export interface StatusInput {
   engine: BackendState;
@@ -41,6 +42,10 @@ export function describeStatus(input: StatusInput): StatusView {
     return view(`$(cloud-download) R1 ${Math.floor(input.downloadPercent)}%`, `R1 Local: downloading the model (${input.downloadPercent.toFixed(1)}%).`);
   }
   const e = input.engine;
+  if (e.kind === 'remote') {
+    const remote = describeRemoteStatus(e, input.completion);
+    return view(remote.text, remote.tooltip, remote.error);
+  }
   if (input.completion?.running && (e.kind === 'ready' || e.kind === 'generating')) {
     return view('$(sync~spin) R1 completing', `R1 Local: an inline completion is running on ${e.model.executionProvider}.`);
   }

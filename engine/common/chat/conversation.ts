@@ -34,6 +34,9 @@ export function applyTurnEvent(conversation: Conversation, event: TurnEvent): Co
         reasoningEndedAt: turn.reasoningEndedAt ?? event.at,
         stats: event.stats ?? turn.stats,
         error: event.error,
+        // Set only when known, so turns of the local engine keep their old shape.
+        ...(event.answeredBy !== undefined ? { answeredBy: event.answeredBy } : {}),
+        ...(event.incomplete ? { incomplete: true } : {}),
       }));
   }
 }

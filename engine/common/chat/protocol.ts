@@ -3,7 +3,8 @@
 // (extension/core/chat/messageValidation.ts), the webview trusts what the extension posts.
 //
 // Each message carries `v`, the protocol version (CHAT_PROTOCOL_VERSION); bump it when a message changes shape so a stale
-// webview (restored from an older build) is recognisable instead of misread.
+// webview (restored from an older build) is recognisable instead of misread. Optional fields that an
+// older webview may ignore without misreading anything (`answeredBy`, `incomplete`) need no bump.
 
 export type ProtocolVersion = 1;
 
@@ -14,7 +15,8 @@ export type ReasoningBudget = 'off' | 'short' | 'medium' | 'long';
 export type ModelSetupCommand = 'r1Local.downloadModel' | 'r1Local.selectModelFolder';
 
 export type ModelAvailability =
-  | { state: 'ready'; label?: string }
+  /** `server`: a remote backend answers, e.g. "openai-compatible server at gpu-box:8000": the view must not claim answers stay local. */
+  | { state: 'ready'; label?: string; server?: string }
   | { state: 'missing' }
   /** No model yet, and "Download Model…" is fetching one in this window. */
   | { state: 'downloading' }
@@ -51,6 +53,10 @@ export interface ChatTurn {
   stats?: TurnStats;
   /** The user's choice for the reasoning section; absent means automatic (open while thinking, closed after). */
   reasoningExpanded?: boolean;
+  /** Which backend answered: "local · DeepSeek-R1-Distill-Qwen-1.5B", "openai-compatible · gpu-box:8000 · deepseek-r1:7b". */
+  answeredBy?: string;
+  /** The answer was cut short by a failure (a stream that broke off): what arrived is kept. */
+  incomplete?: boolean;
 }
 
 export interface Conversation {
@@ -82,7 +88,17 @@ export type HostToWebview =
   | { v: ProtocolVersion; type: 'snapshot'; snapshot: ChatSnapshot }
   | { v: ProtocolVersion; type: 'turnStarted'; turn: ChatTurn }
   | { v: ProtocolVersion; type: 'delta'; turnId: string; channel: 'reasoning' | 'answer'; text: string; tokens: number; at: number }
-  | { v: ProtocolVersion; type: 'turnFinished'; turnId: string; status: Exclude<TurnStatus, 'streaming'>; at: number; stats?: TurnStats; error?: string }
+  | {
+      v: ProtocolVersion;
+      type: 'turnFinished';
+      turnId: string;
+      status: Exclude<TurnStatus, 'streaming'>;
+      at: number;
+      stats?: TurnStats;
+      error?: string;
+      answeredBy?: string;
+      incomplete?: boolean;
+    }
   | { v: ProtocolVersion; type: 'model'; model: ModelAvailability };
 
 // ---- webview → extension ----

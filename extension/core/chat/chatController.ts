@@ -17,6 +17,9 @@ import type {
   TurnStats,
   WebviewToHost,
 } from '../../../engine/common/chat/protocol';
+import type { BackendCapabilities } from '../generationBackend';
+import { remoteFailureOf } from '../remote/remoteFailure';
+import { answeredBy } from './answeredBy';
 import type { ConversationStore } from './conversationStore';
 import { validateWebviewMessage } from './messageValidation';
 import { type ChatGenerationSettings, buildChatRequest, chatMessages } from './promptBuilder';
@@ -43,6 +46,9 @@ export interface ChatEnvironment {
 
 export type TurnStart = 'started' | 'busy' | 'noModel';
 
+/** What the chat generates with; `capabilities` (once known) names who answered each turn. */
+export type ChatBackend = GenerationStream & { readonly capabilities?: BackendCapabilities };
+
 /** A way to post to the webview; absent while the view is not resolved. */
 export type Poster = (message: HostToWebview) => void;
 
@@ -59,7 +65,7 @@ export class ChatController {
   private running: RunningTurn | undefined;
   private idle: Promise<void> = Promise.resolve();
 
-  constructor(private readonly backend: GenerationStream, private readonly store: ConversationStore, private readonly env: ChatEnvironment) {
+  constructor(private readonly backend: ChatBackend, private readonly store: ConversationStore, private readonly env: ChatEnvironment) {
     // Reopen the most recent conversation; a turn left streaming by a closed window ended there.
     const latest = store.list()[0];
     this.conversation = latest ? settleInterrupted(latest, env.now()) : emptyConversation(env.newId(), env.now());
@@ -116,6 +122,17 @@ export class ChatController {
   /** Starts an explain turn (from the Explain selection command). */
   explain(prompt: string): TurnStart {
     return this.startTurn('explain', prompt, this.budget);
+  }
+
+  /**
+   * Sends the last turn's message again after it failed or was stopped (a notice's Retry button).
+   * Refused while a reply streams, or when there is nothing to retry.
+   */
+  retryLast(): TurnStart | 'nothing' {
+    const last = this.conversation.turns.at(-1);
+    if (!last || last.status === 'done') return 'nothing';
+    if (last.status === 'streaming') return 'busy';
+    return this.startTurn(last.kind, last.user, this.budget);
   }
 
   stop(): void {
@@ -213,32 +230,51 @@ export class ChatController {
 
   private async stream(request: GenerationRequest, running: RunningTurn): Promise<void> {
     const { turnId, abort } = running;
+    // Read once the backend has answered (a local model's name is known only after it loaded).
+    let by: string | undefined;
     try {
       await this.store.save(this.conversation);
       for await (const event of this.backend.generate(request, abort.signal)) {
         if (!this.isStreaming(turnId)) break;
+        by ??= answeredBy(this.backend.capabilities);
         if (event.type === 'delta') {
           if (event.text.length === 0) continue;
           this.apply({ v: CHAT_PROTOCOL_VERSION, type: 'delta', turnId, channel: event.channel, text: event.text, tokens: event.tokenIds.length, at: this.env.now() });
         } else {
           const status = event.finishReason === 'aborted' ? 'stopped' : 'done';
-          this.apply({ v: CHAT_PROTOCOL_VERSION, type: 'turnFinished', turnId, status, at: this.env.now(), stats: toTurnStats(event) });
+          this.apply({ v: CHAT_PROTOCOL_VERSION, type: 'turnFinished', turnId, status, at: this.env.now(), stats: toTurnStats(event), answeredBy: by });
         }
       }
       if (this.isStreaming(turnId)) {
-        this.apply({ v: CHAT_PROTOCOL_VERSION, type: 'turnFinished', turnId, status: abort.signal.aborted ? 'stopped' : 'done', at: this.env.now() });
+        this.apply({ v: CHAT_PROTOCOL_VERSION, type: 'turnFinished', turnId, status: abort.signal.aborted ? 'stopped' : 'done', at: this.env.now(), answeredBy: by });
       }
     } catch (error) {
       if (this.isStreaming(turnId)) {
         const stopped = abort.signal.aborted;
         const message = error instanceof Error ? error.message : String(error);
         if (!stopped) this.env.log.warn(`chat view: generation failed: ${message}`);
-        this.apply({ v: CHAT_PROTOCOL_VERSION, type: 'turnFinished', turnId, status: stopped ? 'stopped' : 'error', at: this.env.now(), error: stopped ? undefined : message });
+        // A stream that broke off keeps what arrived, marked incomplete rather than lost or passed off as whole.
+        const incomplete = !stopped && (remoteFailureOf(error)?.code === 'incomplete' || this.hasText(turnId));
+        this.apply({
+          v: CHAT_PROTOCOL_VERSION,
+          type: 'turnFinished',
+          turnId,
+          status: stopped ? 'stopped' : 'error',
+          at: this.env.now(),
+          error: stopped ? undefined : message,
+          answeredBy: by ?? answeredBy(this.backend.capabilities),
+          incomplete: incomplete || undefined,
+        });
       }
     } finally {
       if (this.running === running) this.running = undefined;
       await this.store.save(this.conversation);
     }
+  }
+
+  private hasText(turnId: string): boolean {
+    const turn = this.conversation.turns.find((t) => t.id === turnId);
+    return turn !== undefined && (turn.answer.length > 0 || turn.reasoning.length > 0);
   }
 
   private isStreaming(turnId: string): boolean {

@@ -2,17 +2,21 @@
 //
 // A model trained for fill-in-the-middle (Qwen2.5-Coder: `<|fim_prefix|>…<|fim_suffix|>…<|fim_middle|>`)
 // sees both sides of the cursor. Any other (the R1 distills) gets a plain continuation of the
-// prefix, no chat template; the suffix is used afterwards to clean the suggestion.
+// prefix, no chat template; the suffix is used afterwards to clean the suggestion. A backend that
+// builds the FIM prompt itself (a remote server with `suffix`, or its client's FIM prompt) gets both
+// sides as an `infill` prompt: only it knows which markers, if any, its model expects.
 import type { PromptInput } from '../../../engine/types';
 import type { BackendCapabilities } from '../generationBackend';
 import type { PromptWindow } from './promptWindow';
 
 export type CompletionFormat =
   | { kind: 'continuation' }
+  | { kind: 'infill' }
   | { kind: 'fim'; prefix: string; suffix: string; middle: string };
 
-/** FIM when the backend says its model does it; unknown capabilities mean continuation. */
-export function completionFormatFor(capabilities: Pick<BackendCapabilities, 'fim'> | undefined): CompletionFormat {
+/** Infill or FIM when the backend says it does it; unknown capabilities mean continuation. */
+export function completionFormatFor(capabilities: Pick<BackendCapabilities, 'fim' | 'infill'> | undefined): CompletionFormat {
+  if (capabilities?.infill) return { kind: 'infill' };
   const fim = capabilities?.fim;
   return fim ? { kind: 'fim', ...fim } : { kind: 'continuation' };
 }
@@ -32,6 +36,9 @@ export function buildCompletionPrompt(format: CompletionFormat, window: PromptWi
   const stop = multiline ? [] : ['\n'];
   if (format.kind === 'continuation') {
     return { prompt: { type: 'text', text: window.prefix }, stop, multiline };
+  }
+  if (format.kind === 'infill') {
+    return { prompt: { type: 'infill', prefix: window.prefix, suffix: window.suffix }, stop, multiline };
   }
   const text = `${format.prefix}${window.prefix}${format.suffix}${window.suffix}${format.middle}`;
   // A FIM model that starts a new fill or file has finished this one.
