@@ -30,6 +30,11 @@ export interface EngineLoadOptions extends LoadOptions {
    */
   rewriteGraph?: boolean;
   /**
+   * On the CPU provider, save the weights onnxruntime packs for this CPU next to the model on the
+   * first load and map them on later loads (engine/runtime/prepackedWeights.ts). Default true.
+   */
+  prepackedWeights?: boolean;
+  /**
    * With the rewrite: raise MatMulNBits to accuracy_level 4 (int8 activations, about twice as fast
    * on the CPU). Default true; false keeps the export's own level, so the rewritten graph computes
    * what the export does up to float rounding (equivalence tests on random weights, whose logit
@@ -136,7 +141,7 @@ export class Engine {
     const tokenizer = await loadTokenizer(folder);
     const chatTemplate = tokenizer.chatTemplate ? ChatTemplate.forTokenizer(tokenizer) : undefined;
     const config = folder.config;
-    const { runner, io, graph, runtime, created } = await openModelRunner(folder.onnxPath, config, { rewrite: options.rewriteGraph !== false, raiseAccuracyLevel: options.raiseAccuracyLevel, requested, threads });
+    const { runner, io, graph, runtime, created } = await openModelRunner(folder.onnxPath, config, { rewrite: options.rewriteGraph !== false, raiseAccuracyLevel: options.raiseAccuracyLevel, prepackedWeights: options.prepackedWeights, requested, threads });
     try {
       const info: ModelInfo = {
         modelPath: folder.root,
@@ -155,6 +160,7 @@ export class Engine {
         modelName: await modelName(folder),
         fimTokens: fimTokens(tokenizer),
         runtime,
+        weights: created.weights,
         graphRewrite: {
           kvOrder: graph.features.kvOrder,
           lastLogitsOnly: graph.features.logitsToKeepInput !== undefined,

@@ -37,6 +37,8 @@ export interface ModelInfo {
   fimTokens?: { prefix: string; suffix: string; middle: string };
   /** Which graph runs and how the KV cache is fed: what the log, the status bar and `--json` report. */
   runtime: RuntimePath;
+  /** How the CPU provider holds its pre-packed weights; absent on other providers. */
+  weights?: WeightsPath;
   /** What the load-time graph rewrite changed; absent when the engine ran the graph as exported. */
   graphRewrite?: {
     /** 'rows'/'capacity': the KV past is fed as zero-copy views and only new rows come back. */
@@ -60,6 +62,18 @@ export interface RuntimePath {
   graph: 'rewritten' | 'as-exported';
   kvCache: 'in-place' | 'fetched';
   /** Why not rewritten / in-place; absent on the fast path. */
+  reason?: string;
+}
+
+/**
+ * 'mapped': the weights onnxruntime packs for this CPU are mapped from a file an earlier load saved
+ * (no repacking; the pages are shared by every process that maps them). 'saved': this load packed
+ * them on the heap, saved that file and checked that a session mapping it computes the same; later
+ * loads map it. 'heap': packed on the heap at each load (`reason` says why: saving is impossible, or
+ * onnxruntime maps this model's packed layout wrongly).
+ */
+export interface WeightsPath {
+  mode: 'mapped' | 'saved' | 'heap';
   reason?: string;
 }
 

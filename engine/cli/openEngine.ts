@@ -1,5 +1,6 @@
 // Loads the engine from the CLI's --model/--ep/--threads/--as-exported and tells the user (on
-// stderr) when the provider they asked for was not the one used, or the graph runs off the fast path.
+// stderr) when the provider they asked for was not the one used, the graph runs off the fast path, or
+// the pre-packed weights could not be saved or were saved again.
 import { Engine } from '../engine';
 import { intOption, providerOption, requiredString } from './options';
 
@@ -14,6 +15,8 @@ export async function openEngine(values: Values, quiet: boolean): Promise<Engine
   });
   const { runtime } = engine.info;
   if (runtime.reason && !quiet) process.stderr.write(`note: graph ${runtime.graph}, KV cache ${runtime.kvCache}: ${runtime.reason}\n`);
+  const { weights } = engine.info;
+  if (weights?.reason && !quiet) process.stderr.write(`note: pre-packed weights ${weights.mode}: ${weights.reason}\n`);
   if (engine.info.fallbackReason && !quiet) {
     process.stderr.write(`note: running on ${engine.info.executionProvider}: ${engine.info.fallbackReason}\n`);
   }

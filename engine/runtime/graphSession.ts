@@ -14,6 +14,8 @@ export interface GraphSessionOptions {
   raiseAccuracyLevel?: boolean;
   requested: ExecutionProviderName;
   threads: number;
+  /** See SessionOptions.prepackedWeights (default true). */
+  prepackedWeights?: boolean;
 }
 
 export interface GraphSession {

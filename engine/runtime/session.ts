@@ -3,12 +3,15 @@
 // in different ways (missing libraries, no GPU adapter, unsupported ops), so each is tried for real.
 import * as ort from 'onnxruntime-node';
 import { ModelLoadError } from '../model/modelLoadError';
+import { createCpuSession, type SavedCopy } from './prepackedWeights';
 import { planProviders, type ConcreteProvider } from './providers';
-import type { ExecutionProviderName } from '../types';
+import type { ExecutionProviderName, WeightsPath } from '../types';
 
 export interface SessionOptions {
   requested: ExecutionProviderName;
   threads: number;
+  /** On the CPU provider, map the pre-packed weights an earlier load saved, or save them (prepackedWeights.ts). Default true. */
+  prepackedWeights?: boolean;
 }
 
 export interface CreatedSession {
@@ -16,6 +19,10 @@ export interface CreatedSession {
   provider: ConcreteProvider;
   /** Set when the session runs on another provider than the first one wanted. */
   fallbackReason?: string;
+  /** How the CPU provider holds its pre-packed weights; absent on other providers. */
+  weights?: WeightsPath;
+  /** The copy of the pre-packed weights this load saved, to be verified before later loads map it. */
+  savedCopy?: SavedCopy;
 }
 
 /** First line of a native error, without the build path noise, short enough for a status bar. */
@@ -47,9 +54,13 @@ export async function createSession(onnxPath: string, options: SessionOptions): 
   const reasons = plan.skipped.map((s) => s.reason);
   for (const provider of plan.attempts) {
     try {
-      const session = await ort.InferenceSession.create(onnxPath, sessionOptions(provider, options.threads));
+      const base = sessionOptions(provider, options.threads);
       const fallback = provider !== 'cpu' || options.requested === 'cpu' || reasons.length === 0 ? undefined : reasons.join('; ');
-      return { session, provider, fallbackReason: fallback };
+      if (provider === 'cpu') {
+        const cpu = options.prepackedWeights === false ? { session: await ort.InferenceSession.create(onnxPath, base), weights: { mode: 'heap' as const, reason: 'saving them is turned off' } } : await createCpuSession(onnxPath, base);
+        return { ...cpu, provider, fallbackReason: fallback };
+      }
+      return { session: await ort.InferenceSession.create(onnxPath, base), provider, fallbackReason: fallback };
     } catch (err) {
       if (provider === 'cpu') {
         throw new ModelLoadError('session-failed', `onnxruntime could not load the model: ${summarize(err)}`);
