@@ -13,20 +13,31 @@ export interface TestServer {
   logLines: string[];
   /** Every GenerationRequest the engine received, in order. */
   received: GenerationRequest[];
+  /** What became of each of them, in the same order. */
+  generations: GenerationRecord[];
   engine: () => Engine;
+}
+
+export interface GenerationRecord {
+  /** Events the server pulled from the engine. */
+  events: number;
+  /** Of those, pulled after the request was cancelled (the client went away). */
+  afterAbort: number;
+  aborted: boolean;
+  ended: boolean;
 }
 
 export interface TestServerOptions extends Partial<ServeOptions> {
   /** Runs before each generation's events are pulled (e.g. waits on a gate). */
   beforeGenerate?: (request: GenerationRequest) => Promise<void>;
-  /** Delay added to every event, making a generation long enough to interrupt. */
-  stepDelayMs?: number;
+  /** Delay added to every event (or to those of the prompts it picks), making a generation long enough to interrupt. */
+  stepDelayMs?: number | ((promptText: string) => number);
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The engine as the server sees it, recording what it is asked to generate. */
-function recording(engine: Engine, received: GenerationRequest[], options: TestServerOptions): ServedEngine {
+function recording(engine: Engine, received: GenerationRequest[], generations: GenerationRecord[], options: TestServerOptions): ServedEngine {
   return {
     get info() {
       return engine.info;
@@ -36,10 +47,20 @@ function recording(engine: Engine, received: GenerationRequest[], options: TestS
     dispose: () => engine.dispose(),
     async *generate(request: GenerationRequest, signal: AbortSignal): AsyncGenerator<GenerationEvent> {
       received.push(request);
-      await options.beforeGenerate?.(request);
-      for await (const event of engine.generate(request, signal)) {
-        if (options.stepDelayMs) await sleep(options.stepDelayMs);
-        yield event;
+      const record: GenerationRecord = { events: 0, afterAbort: 0, aborted: false, ended: false };
+      generations.push(record);
+      signal.addEventListener('abort', () => (record.aborted = true));
+      try {
+        await options.beforeGenerate?.(request);
+        const delay = typeof options.stepDelayMs === 'function' ? options.stepDelayMs(engine.tokenizer.decode(engine.encodePrompt(request.prompt))) : options.stepDelayMs;
+        for await (const event of engine.generate(request, signal)) {
+          if (delay) await sleep(delay);
+          record.events++;
+          if (signal.aborted) record.afterAbort++;
+          yield event;
+        }
+      } finally {
+        record.ended = true;
       }
     },
   };
@@ -48,6 +69,7 @@ function recording(engine: Engine, received: GenerationRequest[], options: TestS
 export async function startTestServer(model: FixtureModel, options: TestServerOptions = {}): Promise<TestServer> {
   const logLines: string[] = [];
   const received: GenerationRequest[] = [];
+  const generations: GenerationRecord[] = [];
   let loaded: Engine | undefined;
   const server = await ApiServer.start({
     host: '127.0.0.1',
@@ -55,9 +77,9 @@ export async function startTestServer(model: FixtureModel, options: TestServerOp
     log: (line) => logLines.push(line),
     ...options,
     load: { modelPath: model.dir, executionProvider: 'cpu', threads: 1 },
-    loadEngine: async (load) => recording((loaded = await Engine.load(load)), received, options),
+    loadEngine: async (load) => recording((loaded = await Engine.load(load)), received, generations, options),
   });
-  return { server, url: server.url, logLines, received, engine: () => loaded! };
+  return { server, url: server.url, logLines, received, generations, engine: () => loaded! };
 }
 
 export interface JsonReply {
@@ -102,7 +124,7 @@ function chunkText(chunk: any): string {
  * Sends a streaming request and reads its events. `abortAfterChunks`: the client disconnects after
  * that many chunks with text.
  */
-export async function streamRequest(url: string, body: unknown, options: { key?: string; abortAfterChunks?: number } = {}): Promise<StreamReply> {
+export async function streamRequest(url: string, body: unknown, options: { key?: string; abortAfterChunks?: number; onFirstText?: () => void } = {}): Promise<StreamReply> {
   const controller = new AbortController();
   const timeout = setTimeout(() => controller.abort(), 60_000);
   const started = performance.now();
@@ -135,7 +157,10 @@ export async function streamRequest(url: string, body: unknown, options: { key?:
         const chunk = JSON.parse(data);
         reply.chunks.push(chunk);
         if (chunkText(chunk).length > 0) {
-          reply.firstTokenMs ??= performance.now() - started;
+          if (reply.firstTokenMs === undefined) {
+            reply.firstTokenMs = performance.now() - started;
+            options.onFirstText?.();
+          }
           textChunks++;
           if (options.abortAfterChunks !== undefined && textChunks >= options.abortAfterChunks) {
             reply.aborted = true;
