@@ -20,6 +20,7 @@ function menuItems(s: ExtensionServices): MenuItem[] {
     { label: '$(output) Show Log', command: 'r1Local.showLog' },
   ];
   if (state === 'unavailable' || state === 'error') items.splice(4, 0, { label: '$(debug-restart) Restart Engine', command: 'r1Local.retryEngine' });
+  if (s.settings.get('backend') !== 'local') items.splice(2, 0, { label: '$(key) Set Server API Key…', command: 'r1Local.setServerApiKey' });
   return items;
 }
 

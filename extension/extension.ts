@@ -7,6 +7,7 @@ import type { ChatController } from './core/chat/chatController';
 import { registerCoreCommands } from './coreCommands';
 import { registerLanguageModels } from './lm/registerLanguageModels';
 import { registerModelCommands } from './models/registerModelCommands';
+import { registerRemote } from './remote/registerRemote';
 import { createServices, type ExtensionServices } from './services';
 
 /** What activate() returns (extension.exports): the shared services and the chat, for integration tests. */
@@ -20,6 +21,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   registerModelCommands(services);
   registerLanguageModels(services, completionBackend);
   const chat = registerChat(context, services);
+  registerRemote(services, chat);
   services.log.info('R1 Local activated');
   return { ...services, chat };
 }

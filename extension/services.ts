@@ -2,8 +2,12 @@
 import * as vscode from 'vscode';
 import { EngineError } from './engine/engineError';
 import { LocalEngine } from './engine/localEngine';
+import { BackendSwitch } from './core/remote/backendSwitch';
+import type { RemoteBackend } from './core/remote/remoteBackend';
 import { createLog } from './log';
 import { DownloadActivity } from './models/downloadActivity';
+import { InsecureConsent } from './remote/insecureConsent';
+import { createRemoteBackend } from './remote/remoteBackendFactory';
 import { Settings } from './settings';
 import { StatusBar } from './statusBar';
 
@@ -11,8 +15,12 @@ export interface ExtensionServices {
   readonly context: vscode.ExtensionContext;
   readonly log: vscode.LogOutputChannel;
   readonly settings: Settings;
-  /** The local engine host: the generation backend of chat and explain, and of completions by default. */
+  /** The local engine host (restart, unload and diagnostics talk to it directly). */
   readonly engine: LocalEngine;
+  /** What chat, explain, vscode.lm and completions generate with: the local engine or a remote server, per `r1Local.backend`. */
+  readonly backend: BackendSwitch<RemoteBackend>;
+  /** Plain-http consent per endpoint (the failure notices' "Ask Again…" forgets an answer). */
+  readonly insecureConsent: InsecureConsent;
   readonly statusBar: StatusBar;
   /** Whether a model download runs in this window (the chat's empty state follows it). */
   readonly downloads: DownloadActivity;
@@ -20,6 +28,9 @@ export interface ExtensionServices {
 
 /** Settings that decide which model runs and how: changing one unloads the current model. */
 const MODEL_SETTINGS = ['modelPath', 'executionProvider', 'threads'] as const;
+
+/** Settings a remote backend is made from: changing one makes the next request use a new one. */
+const REMOTE_SETTINGS = ['backend', 'remote.endpoint', 'remote.api', 'remote.chatModel', 'remote.completionModel', 'remote.fim', 'remote.timeoutMs'] as const;
 
 /**
  * A local engine for the model in `modelPath()`, with the rules every local model shares: nothing
@@ -48,13 +59,20 @@ export function createServices(context: vscode.ExtensionContext): ExtensionServi
   const log = createLog();
   const settings = new Settings(log);
   const engine = localEngineFor(context, settings, log, () => settings.get('modelPath'));
-  const statusBar = new StatusBar(engine, settings);
+  const insecureConsent = new InsecureConsent(context.globalState);
+  const backend = new BackendSwitch(
+    engine,
+    () => createRemoteBackend(settings, context.secrets, insecureConsent, log),
+    () => settings.get('backend'),
+  );
+  const statusBar = new StatusBar(backend, settings);
   const downloads = new DownloadActivity();
   context.subscriptions.push(
     log,
     settings,
     statusBar,
     downloads,
+    backend,
     { dispose: () => void engine.dispose() },
     settings.onDidChange((keys) => {
       // The loaded model's info goes with it, so the next request is built for the new model.
@@ -62,7 +80,11 @@ export function createServices(context: vscode.ExtensionContext): ExtensionServi
         log.info('model settings changed: unloading; the new model loads on next use');
         void engine.unload();
       }
+      if (REMOTE_SETTINGS.some((k) => keys.has(k))) backend.reconfigure();
     }),
+    // The remote settings are restricted: trusting the workspace can change their effective values.
+    vscode.workspace.onDidGrantWorkspaceTrust(() => backend.reconfigure()),
+    context.secrets.onDidChange(() => backend.reconfigure()),
   );
-  return { context, log, settings, engine, statusBar, downloads };
+  return { context, log, settings, engine, backend, insecureConsent, statusBar, downloads };
 }

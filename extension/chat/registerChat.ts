@@ -14,10 +14,11 @@ import { copyToClipboard, insertAtCursor, openLinkAfterConfirmation, runSetupCom
 import { explainInActiveEditor } from './explainCommand';
 import { DEFAULT_GENERATION } from '../core/chat/promptBuilder';
 import { isReasoningBudget } from '../core/chat/reasoningBudget';
+import { parseEndpoint } from '../core/remote/endpoint';
 
 export interface ChatDeps {
-  /** The backend chat turns and explanations generate with. */
-  engine: GenerationBackend;
+  /** The backend chat turns and explanations generate with (local or remote, per r1Local.backend). */
+  backend: GenerationBackend;
   settings: Settings;
   log: Logger;
   /** Whether a model is installed; default: a model folder is configured. */
@@ -35,6 +36,8 @@ export function registerChat(context: vscode.ExtensionContext, deps: ChatDeps): 
   const modelAvailability =
     deps.modelAvailability ??
     ((): ModelAvailability => {
+      // A remote server needs no model folder here; the view says where answers come from.
+      if (settings.get('backend') !== 'local') return { state: 'ready', server: remoteServerLabel(settings) };
       const modelPath = settings.get('modelPath');
       if (modelPath) return { state: 'ready', label: path.basename(modelPath) };
       return deps.downloads?.isRunning ? { state: 'downloading' } : { state: 'missing' };
@@ -61,7 +64,7 @@ export function registerChat(context: vscode.ExtensionContext, deps: ChatDeps): 
     newId: () => randomUUID(),
   };
 
-  const controller = new ChatController(deps.engine, new ConversationStore(context.workspaceState), env);
+  const controller = new ChatController(deps.backend, new ConversationStore(context.workspaceState), env);
   const provider = new ChatViewProvider(context.extensionUri, controller);
   const revealChat = () => vscode.commands.executeCommand(`${ChatViewProvider.viewType}.focus`);
 
@@ -72,10 +75,17 @@ export function registerChat(context: vscode.ExtensionContext, deps: ChatDeps): 
     vscode.commands.registerCommand('r1Local.openChat', revealChat),
     vscode.commands.registerCommand('r1Local.explainSelection', () => explainInActiveEditor(controller, log, revealChat)),
     settings.onDidChange((keys) => {
-      if (keys.has('modelPath')) controller.modelChanged();
+      if (keys.has('modelPath') || keys.has('backend') || keys.has('remote.endpoint')) controller.modelChanged();
     }),
   );
   if (deps.onDidChangeModel) context.subscriptions.push(deps.onDidChangeModel(() => controller.modelChanged()));
   if (deps.downloads) context.subscriptions.push(deps.downloads.onDidChange(() => controller.modelChanged()));
   return controller;
+}
+
+/** "openai-compatible server at gpu-box:8000", for the chat's welcome line. */
+function remoteServerLabel(settings: Settings): string {
+  const parsed = parseEndpoint(settings.get('remote.endpoint'));
+  const kind = settings.get('remote.api') === 'ollama' ? 'Ollama' : 'OpenAI-compatible';
+  return `${kind} server at ${parsed.ok ? parsed.facts.host : settings.get('remote.endpoint')}`;
 }

@@ -57,11 +57,12 @@ function logStatus(log: vscode.LogOutputChannel, status: CompletionStatus, repor
 
 /** Returns the completions' backend: the vscode.lm entry of a separate completion model generates through it. */
 export function registerCompletions(services: ExtensionServices): GenerationBackend {
-  const { context, settings, log, engine, statusBar } = services;
+  const { context, settings, log, statusBar } = services;
   const backend = new CompletionBackendSelector(
-    engine,
+    services.backend,
     (modelPath) => localEngineFor(context, settings, log, () => modelPath),
-    () => settings.get('completions.modelPath'),
+    // A remote server picks its completion model itself (r1Local.remote.completionModel).
+    () => (settings.get('backend') === 'local' ? settings.get('completions.modelPath') : ''),
   );
   const service = new CompletionService({ backend, settings: () => completionSettingsFrom((key) => settings.get(key)) });
   const activity = new CompletionActivityTracker();
@@ -75,7 +76,7 @@ export function registerCompletions(services: ExtensionServices): GenerationBack
     vscode.languages.registerInlineCompletionItemProvider(DOCUMENT_SELECTOR, new LocalInlineCompletionProvider(service)),
     settings.onDidChange((keys) => {
       // Suggestions of another model must not be replayed from the cache.
-      if (keys.has('modelPath') || keys.has('completions.modelPath')) service.clearCache();
+      if (keys.has('modelPath') || keys.has('completions.modelPath') || [...keys].some((k) => k === 'backend' || k.startsWith('remote.'))) service.clearCache();
     }),
     service,
     activity,

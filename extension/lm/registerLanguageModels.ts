@@ -10,12 +10,12 @@ import { LM_VENDOR, LocalChatModelProvider } from './localChatModelProvider';
 const LIST_SETTINGS = ['modelPath', 'completions.modelPath'] as const;
 
 export function registerLanguageModels(services: ExtensionServices, completionBackend: GenerationBackend): void {
-  const { context, settings, log, engine } = services;
+  const { context, settings, log, backend } = services;
   const changed = new vscode.EventEmitter<void>();
   const provider = new LocalChatModelProvider({
     log,
     modelPaths: () => ({ chat: settings.get('modelPath'), completion: settings.get('completions.modelPath') }),
-    backendFor: (role) => (role === 'chat' ? engine : completionBackend),
+    backendFor: (role) => (role === 'chat' ? backend : completionBackend),
     generationSettings: () => ({
       temperature: settings.get('chat.temperature'),
       topP: DEFAULT_GENERATION.topP,

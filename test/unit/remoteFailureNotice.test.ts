@@ -2,11 +2,11 @@
 // completions get no notice at all.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ACTION_LABELS, failureNotice, retryAfterText } from '../../extension/core/remote/failureNotice';
+import { ACTION_LABELS, failureNotice, retryAfterText, type FailureContext } from '../../extension/core/remote/failureNotice';
 import { RemoteFailure, remoteFailureOf, type RemoteFailureInfo } from '../../extension/core/remote/remoteFailure';
 import { FakeRemoteError } from './remoteFakes';
 
-const chat = { kind: 'chat' as const, host: 'gpu-box:8000', model: 'deepseek-r1:7b' };
+const chat: FailureContext = { kind: 'chat', host: 'gpu-box:8000', model: 'deepseek-r1:7b' };
 const notice = (failure: Partial<RemoteFailureInfo> & Pick<RemoteFailureInfo, 'code'>, context = chat) => failureNotice({ message: '', ...failure }, context);
 
 test('401/403 offer Set API Key', () => {
