@@ -16,6 +16,9 @@ const node = { ...common, platform: 'node', format: 'cjs', target: 'node20', ext
 const entries = [
   { ...node, entryPoints: ['extension/extension.ts'], outfile: 'dist/extension.js' },
   { ...node, entryPoints: ['engine/host/main.ts'], outfile: 'dist/engineHost.js' },
+  // The shared engine (one per user, for every window): its own bundle, so its build hash changes
+  // only when the daemon or the engine changes, and a window never has to fork it with IPC.
+  { ...node, entryPoints: ['engine/daemon/main.ts'], outfile: 'dist/engineDaemon.js' },
   { ...node, entryPoints: ['engine/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   { ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js' },
 ];

@@ -10,6 +10,7 @@ const COMMANDS: Record<string, () => Promise<{ command: CliCommand }>> = {
   download: () => import('./download'),
   bench: () => import('./bench'),
   explain: () => import('./explain'),
+  status: () => import('./status'),
   serve: () => import('./serve'),
 };
 

@@ -53,6 +53,17 @@ export interface HostStatus {
   queued: number;
   /** Requests started and not finished (a paused chat counts). */
   active: number;
+  /** Set by the shared engine (one process per user for every window, engine/daemon/); absent for a window's own host. */
+  shared?: SharedEngineStatus;
+}
+
+/** Who uses the shared engine process. */
+export interface SharedEngineStatus {
+  /** VS Code windows connected, the asking one included (`r1-local status` is not counted). */
+  windows: number;
+  /** Model folders in use, each loaded once, and how many windows use each. */
+  models: Array<{ modelPath: string; windows: number }>;
+  uptimeMs: number;
 }
 
 /** What `countTokens` measures: a bare string, or what one chat message adds to a prompt. */
