@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import { EngineError } from './engine/engineError';
 import { LocalEngine } from './engine/localEngine';
+import { sharedHost } from './engine/sharedHost';
 import { BackendSwitch } from './core/remote/backendSwitch';
 import type { RemoteBackend } from './core/remote/remoteBackend';
 import { createLog } from './log';
@@ -27,7 +28,7 @@ export interface ExtensionServices {
 }
 
 /** Settings that decide which model runs and how: changing one unloads the current model. */
-const MODEL_SETTINGS = ['modelPath', 'executionProvider', 'threads'] as const;
+const MODEL_SETTINGS = ['modelPath', 'executionProvider', 'threads', 'engine.shared'] as const;
 
 /** Settings a remote backend is made from: changing one makes the next request use a new one. */
 const REMOTE_SETTINGS = ['backend', 'remote.endpoint', 'remote.api', 'remote.chatModel', 'remote.completionModel', 'remote.fim', 'remote.timeoutMs'] as const;
@@ -40,6 +41,15 @@ export function localEngineFor(context: vscode.ExtensionContext, settings: Setti
   return new LocalEngine({
     hostScript: context.asAbsolutePath('dist/engineHost.js'),
     log,
+    // One engine process per user, shared by every window (r1Local.engine.shared); the window's own
+    // engine host when that is off or the shared one cannot be used (the log says why).
+    spawn: sharedHost({
+      hostScript: context.asAbsolutePath('dist/engineHost.js'),
+      daemonScript: context.asAbsolutePath('dist/engineDaemon.js'),
+      startTimeoutMs: 30_000,
+      log,
+      enabled: () => settings.get('engine.shared'),
+    }),
     idleUnloadMs: () => settings.get('idleUnloadMinutes') * 60_000,
     resolveLoadOptions: () => {
       if (!vscode.workspace.isTrusted) {

@@ -44,8 +44,11 @@ export type BackendState =
   | { kind: 'stopped' }
   | { kind: 'starting' }
   | { kind: 'loading'; modelPath: string }
-  /** `rssBytes`: the engine process's resident memory, when measured since the model loaded. */
-  | { kind: 'ready'; model: ModelInfo; rssBytes?: number }
+  /**
+   * `rssBytes`: the engine process's resident memory, when measured since the model loaded.
+   * `sharedWith`: windows using that process (the shared engine), this one included; absent for a window's own.
+   */
+  | { kind: 'ready'; model: ModelInfo; rssBytes?: number; sharedWith?: number }
   | { kind: 'generating'; model: ModelInfo; tokensPerSecond?: number }
   | { kind: 'restarting'; reason: string; delayMs: number }
   | { kind: 'unavailable'; reason: string }

@@ -23,7 +23,7 @@ export function engineState(lifecycle: Lifecycle, telemetry: TelemetrySnapshot):
       if (model.kind === 'loading') return { kind: 'loading', modelPath: model.modelPath };
       if (model.kind === 'failed') return { kind: 'error', reason: model.reason };
       if (telemetry.generating) return { kind: 'generating', model: model.info, tokensPerSecond: telemetry.tokensPerSecond };
-      return { kind: 'ready', model: model.info, rssBytes: telemetry.rssBytes };
+      return { kind: 'ready', model: model.info, rssBytes: telemetry.rssBytes, sharedWith: telemetry.sharedWith };
     }
   }
 }

@@ -174,8 +174,9 @@ export class LocalEngine implements GenerationBackend {
     try {
       const status = await this.hostStatus();
       if (!status) return;
-      this.telemetry.rss(status.rssBytes);
-      this.options.log.info(`engine host RSS ${(status.rssBytes / 2 ** 20).toFixed(0)} MiB`);
+      this.telemetry.rss(status.rssBytes, status.shared?.windows);
+      const shared = status.shared ? ` (shared engine, ${status.shared.windows} window${status.shared.windows === 1 ? '' : 's'})` : '';
+      this.options.log.info(`engine host RSS ${(status.rssBytes / 2 ** 20).toFixed(0)} MiB${shared}`);
       this.publish();
     } catch {
       // Diagnostics only.

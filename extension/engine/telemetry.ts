@@ -14,6 +14,8 @@ export interface TelemetrySnapshot {
   generating: boolean;
   tokensPerSecond?: number;
   rssBytes?: number;
+  /** Windows using the engine process, when it is the shared one (measured with the RSS). */
+  sharedWith?: number;
 }
 
 export class Telemetry {
@@ -24,11 +26,12 @@ export class Telemetry {
   private lastPublishAt = -Infinity;
   private lastRssAt = -Infinity;
   private rssBytes: number | undefined;
+  private sharedWith: number | undefined;
 
   constructor(private readonly clock: Clock) {}
 
   snapshot(): TelemetrySnapshot {
-    return { generating: this.streams > 0 && this.firstTokenAt !== undefined, tokensPerSecond: this.rate, rssBytes: this.rssBytes };
+    return { generating: this.streams > 0 && this.firstTokenAt !== undefined, tokensPerSecond: this.rate, rssBytes: this.rssBytes, sharedWith: this.sharedWith };
   }
 
   streamOpened(): void {
@@ -60,6 +63,7 @@ export class Telemetry {
   /** A new model (or process): the memory figure is stale. */
   reset(): void {
     this.rssBytes = undefined;
+    this.sharedWith = undefined;
     this.lastRssAt = -Infinity;
   }
 
@@ -71,7 +75,8 @@ export class Telemetry {
     this.lastRssAt = this.clock.now();
   }
 
-  rss(bytes: number): void {
+  rss(bytes: number, sharedWith?: number): void {
     this.rssBytes = bytes;
+    this.sharedWith = sharedWith;
   }
 }
