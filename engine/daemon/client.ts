@@ -231,6 +231,8 @@ function startDaemon(options: StartOptions, timeoutMs: number): Promise<DaemonIn
   try {
     child = spawn(options.execPath, [options.script, '--dir', paths.dir], {
       detached: true,
+      // Not the window's folder: the engine outlives the window and must not hold its folder open.
+      cwd: paths.dir,
       stdio: ['ignore', logFd, logFd],
       env: { ...(options.env ?? process.env), ELECTRON_RUN_AS_NODE: '1' },
       windowsHide: true,
