@@ -21,7 +21,7 @@ export interface TestServer {
 export interface GenerationRecord {
   /** Events the server pulled from the engine. */
   events: number;
-  /** Of those, pulled after the request was cancelled (the client went away). */
+  /** Of those, pulls that began after the request was cancelled (the client went away). */
   afterAbort: number;
   aborted: boolean;
   ended: boolean;
@@ -53,11 +53,20 @@ function recording(engine: Engine, received: GenerationRequest[], generations: G
       try {
         await options.beforeGenerate?.(request);
         const delay = typeof options.stepDelayMs === 'function' ? options.stepDelayMs(engine.tokenizer.decode(engine.encodePrompt(request.prompt))) : options.stepDelayMs;
-        for await (const event of engine.generate(request, signal)) {
-          if (delay) await sleep(delay);
-          record.events++;
-          if (signal.aborted) record.afterAbort++;
-          yield event;
+        const events = engine.generate(request, signal);
+        try {
+          for (;;) {
+            // A pull that began after the cancel: a step the cancel should have spared.
+            const pulledAfterAbort = signal.aborted;
+            const next = await events.next();
+            if (next.done) return;
+            if (delay) await sleep(delay);
+            record.events++;
+            if (pulledAfterAbort) record.afterAbort++;
+            yield next.value;
+          }
+        } finally {
+          await events.return(undefined);
         }
       } finally {
         record.ended = true;
