@@ -48,6 +48,15 @@ interface Route {
   methods: Partial<Record<string, Handler>>;
 }
 
+/** A path segment as sent; a malformed escape is kept as it is (it then matches no model). */
+function decodePathPart(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
+
 export class ApiServer {
   private draining: Promise<void> | undefined;
   /** Generations whose HTTP response is still open: what a drain waits for. */
@@ -162,7 +171,7 @@ export class ApiServer {
       if (!match) continue;
       const handler = route.methods[method];
       if (!handler) throw apiErrors.methodNotAllowed(method, Object.keys(route.methods));
-      return { handler, param: match[1] === undefined ? undefined : decodeURIComponent(match[1]) };
+      return { handler, param: match[1] === undefined ? undefined : decodePathPart(match[1]) };
     }
     throw apiErrors.unknownPath(path);
   }

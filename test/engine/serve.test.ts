@@ -44,9 +44,11 @@ test('GET /v1/models lists the one model, with its context length', TEST_TIMEOUT
   assert.equal(model.id, served.server.modelId);
   assert.equal(model.max_model_len, served.engine().info.contextLength);
   assert.equal((await request(`${served.url}/v1/models/${encodeURIComponent(model.id)}`)).body.id, model.id);
-  const unknown = await request(`${served.url}/v1/models/not-this-one`);
-  assert.equal(unknown.status, 404);
-  assert.equal(unknown.body.error.code, 'model_not_found');
+  for (const id of ['not-this-one', '%E0%A4%A']) {
+    const unknown = await request(`${served.url}/v1/models/${id}`);
+    assert.equal(unknown.status, 404);
+    assert.equal(unknown.body.error.code, 'model_not_found');
+  }
 });
 
 test('chat, not streamed: reasoning in reasoning_content and reasoning, the answer in content', TEST_TIMEOUT, async () => {
