@@ -45,10 +45,16 @@ export function createOllamaBackend(config: RemoteEndpointConfig): WireBackend {
     let finished = false;
     try {
       for (;;) {
-        let next: ReadableStreamReadResult<Uint8Array>;
+        let next: ReadableStreamReadResult<Uint8Array> | undefined;
         try {
-          next = await reader.read();
+          // Not awaited past an abort: the read may never settle then (see StallGuard.untilAborted).
+          next = await guard.untilAborted(reader.read());
+          if (next === undefined) {
+            if (guard.stalled) throw stalledError(received, where, timeoutMs);
+            return;
+          }
         } catch (err) {
+          if (err instanceof RemoteError) throw err;
           if (guard.stalled) throw stalledError(received, where, timeoutMs);
           if (guard.signal.aborted) return;
           throw brokeOff(where, `closed the connection in the middle of the answer (${causeMessage(err)}); what arrived is partial`, err);
@@ -70,7 +76,11 @@ export function createOllamaBackend(config: RemoteEndpointConfig): WireBackend {
       finished = true;
     } finally {
       // An early exit (abort, budget, error) releases the socket instead of draining it.
-      if (!finished) await reader.cancel().catch(() => undefined);
+      // Not awaited after an abort, for the same reason.
+      if (!finished) {
+        const cancelled = reader.cancel().catch(() => undefined);
+        if (!guard.signal.aborted) await cancelled;
+      }
     }
   }
 

@@ -57,15 +57,26 @@ export function createOpenAIBackend(config: RemoteEndpointConfig): WireBackend {
   /** Iterates a stream, touching the guard per event and turning a broken stream into `incomplete`. */
   async function* read<T>(stream: AsyncIterable<T>, guard: StallGuard): AsyncGenerator<T> {
     let received = false;
+    const items = stream[Symbol.asyncIterator]();
+    let finished = false;
     try {
-      for await (const item of stream) {
+      for (;;) {
+        const next = await guard.untilAborted(items.next());
+        if (next === undefined) break; // aborted: a read still pending may never settle (see StallGuard.untilAborted)
+        if (next.done) {
+          finished = true;
+          break;
+        }
         guard.touch();
         received = true;
-        yield item;
+        yield next.value;
       }
     } catch (err) {
       if (guard.signal.aborted && !guard.stalled) return;
       throw brokenStream(err, guard, received, where, config.firstByteTimeoutMs);
+    } finally {
+      // Not awaited: behind a pending read it would wait as long. The package aborts the request.
+      if (!finished) void items.return?.(undefined)?.catch(() => undefined);
     }
     // The package ends its loop quietly on an abort: tell a stall from the caller's abort.
     if (guard.stalled) throw brokenStream(undefined, guard, received, where, config.firstByteTimeoutMs);

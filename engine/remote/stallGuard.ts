@@ -34,6 +34,24 @@ export class StallGuard {
     this.arm();
   }
 
+  /**
+   * Resolves with `work`'s value, or with undefined as soon as the request is aborted. Node 20's
+   * fetch (undici 6) can leave a body read pending forever when the request is aborted just as its
+   * last bytes arrive, so a read must not be awaited past an abort.
+   */
+  untilAborted<T>(work: Promise<T>): Promise<T | undefined> {
+    const signal = this.controller.signal;
+    if (signal.aborted) {
+      work.catch(() => undefined);
+      return Promise.resolve(undefined);
+    }
+    return new Promise((resolve, reject) => {
+      const onAbort = (): void => resolve(undefined);
+      signal.addEventListener('abort', onAbort, { once: true });
+      work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    });
+  }
+
   /** End the request on purpose (say, to stop reading reasoning past its budget). */
   abort(): void {
     this.dispose();
