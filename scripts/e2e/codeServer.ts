@@ -2,7 +2,7 @@
 // fresh user-data and extensions folders, in its own process group so that stopping it also ends the
 // extension host and everything the extension spawned. Used by the e2e tests and by `npm start`.
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { codeServerEntry, isolatedXdgEnv, node24Bin, runsDir } from './layout.ts';
@@ -46,6 +46,16 @@ const quietSettings: Record<string, unknown> = {
   'chat.disableAIFeatures': true,
   'git.enabled': false,
 };
+
+/** Ends the shared engine a run's windows started, if any (it would otherwise idle for a minute). */
+function stopSharedEngine(runtimeDir: string): void {
+  try {
+    const { pid } = JSON.parse(readFileSync(join(runtimeDir, 'r1-local', 'daemon.json'), 'utf8')) as { pid?: unknown };
+    if (typeof pid === 'number' && pid > 0) process.kill(pid, 'SIGKILL');
+  } catch {
+    // No engine was started, or it is gone already.
+  }
+}
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -123,9 +133,15 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
   // The workbench asks the extension gallery for recommendations; point it at a closed local port.
   const galleryPort = await freePort();
   const gallery = `http://127.0.0.1:${galleryPort}`;
+  // The shared engine (engine/daemon) lives in $XDG_RUNTIME_DIR/r1-local: a folder of this run's own
+  // keeps each run's engine private, and lets stop() end it (it runs detached, outside the group).
+  const runtimeDir = join(runDir, 'runtime');
+  mkdirSync(runtimeDir, { recursive: true, mode: 0o700 });
+  chmodSync(runtimeDir, 0o700);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ...isolatedXdgEnv(),
+    XDG_RUNTIME_DIR: runtimeDir,
     EXTENSIONS_GALLERY: JSON.stringify({ serviceUrl: `${gallery}/gallery`, itemUrl: `${gallery}/item`, resourceUrlTemplate: `${gallery}/resource/{publisher}/{name}/{version}/{path}` }),
   };
   // Settings of the outer test run must not leak into the extension under test.
@@ -157,7 +173,10 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
       // Already gone.
     }
   };
-  const killOnExit = () => killGroup('SIGKILL');
+  const killOnExit = () => {
+    killGroup('SIGKILL');
+    stopSharedEngine(runtimeDir);
+  };
   process.once('exit', killOnExit);
 
   const url = `http://127.0.0.1:${port}`;
@@ -168,6 +187,7 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
     while (exit === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     // Children of the extension host may outlive the server's own exit: end the group regardless.
     killGroup('SIGKILL');
+    stopSharedEngine(runtimeDir);
   };
   try {
     await waitForHealth(url, logFile, () => exit);
