@@ -1,5 +1,6 @@
 // R1 Local's models in VS Code's Language Model API: the model picker (with Copilot Chat) and
-// `vscode.lm.selectChatModels({ vendor: 'r1-local' })` for any extension. Requests go through the
+// `vscode.lm.selectChatModels({ vendor: 'r1-local' })` for any extension. While r1Local.backend
+// chooses a server, the list is the server's model and requests go there. Requests go through the
 // same GenerationBackend as the side-bar chat, as `chat` requests, so they queue behind inline
 // completions and never open a second path to the engine. The editor-free rules live in core/lm/.
 import * as vscode from 'vscode';
@@ -7,7 +8,7 @@ import type { ChatGenerationSettings } from '../core/chat/promptBuilder';
 import type { GenerationBackend } from '../core/generationBackend';
 import type { Logger } from '../core/logger';
 import { toEngineMessages } from '../core/lm/lmMessages';
-import { configuredModels, modelEntry, readModelFolderFacts, type LmModelEntry, type LmModelRole } from '../core/lm/lmModels';
+import { estimateTokens, listLmModels, type LmModelEntry, type LmModelRole, type RemoteModelSource } from '../core/lm/lmModels';
 import { responseParts, type LmResponsePart } from '../core/lm/lmParts';
 import { buildLmRequest, readModelOptions } from '../core/lm/lmRequest';
 import { findThinkingPart, type ThinkingPartConstructor } from '../core/lm/thinkingPart';
@@ -22,6 +23,8 @@ export interface ProviderDependencies {
   log: Logger;
   /** The configured folders: `r1Local.modelPath` and `r1Local.completions.modelPath`. */
   modelPaths(): { chat: string; completion: string };
+  /** The remote backend while r1Local.backend chooses a server; undefined for the local engine. */
+  remote(): RemoteModelSource | undefined;
   /** The backend that runs each role's model: the shared engine, and the completions' own. */
   backendFor(role: LmModelRole): GenerationBackend;
   generationSettings(): ChatGenerationSettings;
@@ -43,10 +46,12 @@ export class LocalChatModelProvider implements vscode.LanguageModelChatProvider<
   }
 
   async provideLanguageModelChatInformation(): Promise<LocalModelInformation[]> {
-    const { chat, completion } = this.deps.modelPaths();
-    const models = await Promise.all(
-      configuredModels(chat, completion).map(async ({ role, modelPath }) => toInformation(modelEntry(role, modelPath, await readModelFolderFacts(modelPath)))),
-    );
+    const entries = await listLmModels({
+      modelPaths: () => this.deps.modelPaths(),
+      remote: () => this.deps.remote(),
+      warn: (message) => this.deps.log.warn(`vscode.lm: ${message}`),
+    });
+    const models = entries.map(toInformation);
     this.deps.log.debug(`vscode.lm: offering ${models.map((m) => m.id).join(', ') || 'no model'}`);
     return models;
   }
@@ -95,10 +100,12 @@ export class LocalChatModelProvider implements vscode.LanguageModelChatProvider<
 
   async provideTokenCount(model: LocalModelInformation, text: string | vscode.LanguageModelChatRequestMessage): Promise<number> {
     const backend = this.deps.backendFor(model.entry.role);
-    if (!backend.countTokens) throw new Error('R1 Local: this model cannot count tokens.');
-    if (typeof text === 'string') return backend.countTokens({ type: 'text', text });
+    // A server counts with its own tokenizer, and only what it was sent: estimate from characters.
+    const estimate = model.entry.server !== undefined || !backend.countTokens || backend.capabilities?.tokenCount === false;
+    if (typeof text === 'string') return estimate ? estimateTokens(text) : backend.countTokens!({ type: 'text', text });
     const [message] = toEngineMessages([fromVscodeMessage(text)]).messages;
-    return message ? backend.countTokens({ type: 'message', message }) : 0;
+    if (!message) return 0;
+    return estimate ? estimateTokens(message.content) : backend.countTokens!({ type: 'message', message });
   }
 }
 
@@ -110,8 +117,10 @@ function toInformation(entry: LmModelEntry): LocalModelInformation {
     version: entry.version,
     maxInputTokens: entry.maxInputTokens,
     maxOutputTokens: entry.maxOutputTokens,
-    detail: 'local',
-    tooltip: `Runs on this machine from ${entry.modelPath}; reasoning arrives as thinking parts where VS Code supports them.`,
+    detail: entry.server ? entry.server.host : 'local',
+    tooltip: entry.server
+      ? `Answered by a ${entry.server.backendName} server at ${entry.server.host} (r1Local.backend); reasoning arrives as thinking parts where VS Code supports them.`
+      : `Runs on this machine from ${entry.modelPath}; reasoning arrives as thinking parts where VS Code supports them.`,
     capabilities: entry.capabilities,
     isUserSelectable: true,
     entry,

@@ -3,8 +3,10 @@
 // settings change), so limits come from the folder's config files, never from loading the model.
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { CHARS_PER_TOKEN } from '../../../engine/common/text/tokenEstimate';
 import { readModelConfig } from '../../../engine/model/configFiles';
 import { pathExists } from '../../../engine/model/pathExists';
+import type { BackendCapabilities, BackendState } from '../generationBackend';
 
 export type LmModelRole = 'chat' | 'completion';
 export type LmModelFamily = 'deepseek-r1-distill' | 'qwen2.5-coder';
@@ -18,7 +20,10 @@ export interface LmModelEntry {
   maxInputTokens: number;
   maxOutputTokens: number;
   role: LmModelRole;
+  /** The local folder; '' for a server's model. */
   modelPath: string;
+  /** Set when a server answers (r1Local.backend is not local): where, and which protocol. */
+  server?: { host: string; backendName: string };
   /** These models were not trained for tool calls or images: saying so keeps callers from sending them. */
   capabilities: { toolCalling: false; imageInput: false };
 }
@@ -87,4 +92,74 @@ async function configName(root: string): Promise<string | undefined> {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * A server's context length is not part of the OpenAI API's model list; R1 distills are served with
+ * 32K or more, and a server refuses (or clamps) a request that does not fit, with a message saying so.
+ */
+export const REMOTE_CONTEXT_TOKENS = 32_768;
+
+/** The one model a server answers with, under an id of its own so a caller's saved local choice is not silently redirected. */
+export function remoteModelEntry(server: { modelName: string; host: string; backendName: string }): LmModelEntry {
+  const shortName = server.modelName.split('/').pop() || server.modelName;
+  return {
+    id: 'r1-local-remote',
+    name: `R1 Local: ${shortName} (${server.host})`,
+    family: modelFamily(server.modelName),
+    version: server.modelName,
+    maxInputTokens: REMOTE_CONTEXT_TOKENS,
+    maxOutputTokens: REMOTE_CONTEXT_TOKENS,
+    role: 'chat',
+    modelPath: '',
+    server: { host: server.host, backendName: server.backendName },
+    capabilities: { toolCalling: false, imageInput: false },
+  };
+}
+
+/** The remote backend as the list sees it: connecting resolves the model (the configured one, else the server's first). */
+export interface RemoteModelSource {
+  readonly state: BackendState;
+  prepare(): Promise<BackendCapabilities>;
+}
+
+export interface LmListSources {
+  /** The configured folders: `r1Local.modelPath` and `r1Local.completions.modelPath`. */
+  modelPaths(): { chat: string; completion: string };
+  /** The remote backend while `r1Local.backend` chooses a server; undefined for the local engine. */
+  remote(): RemoteModelSource | undefined;
+  /** Says why a server's model could not be resolved (it is listed all the same). */
+  warn(message: string): void;
+}
+
+/**
+ * What vscode.lm lists: the local folders, or, while a server answers, the server's model, so
+ * `selectChatModels({ vendor: 'r1-local' })` reaches the server. A server that cannot be reached is
+ * still listed (by its configured model, else as 'server'): a request then answers with the reason.
+ */
+export async function listLmModels(sources: LmListSources): Promise<LmModelEntry[]> {
+  const remote = sources.remote();
+  if (remote) {
+    try {
+      const capabilities = await remote.prepare();
+      const host = capabilities.origin?.host ?? serverOf(remote.state)?.host ?? '';
+      return [remoteModelEntry({ modelName: capabilities.modelName, host, backendName: capabilities.origin?.backend ?? serverOf(remote.state)?.backendName ?? 'openai-compatible' })];
+    } catch (e) {
+      const server = serverOf(remote.state);
+      sources.warn(`the server's model is not known yet (${e instanceof Error ? e.message : String(e)})`);
+      if (!server) return [];
+      return [remoteModelEntry({ modelName: server.model ?? 'server', host: server.host, backendName: server.backendName })];
+    }
+  }
+  const { chat, completion } = sources.modelPaths();
+  return Promise.all(configuredModels(chat, completion).map(async ({ role, modelPath }) => modelEntry(role, modelPath, await readModelFolderFacts(modelPath))));
+}
+
+function serverOf(state: BackendState): Extract<BackendState, { kind: 'remote' }>['server'] | undefined {
+  return state.kind === 'remote' ? state.server : undefined;
+}
+
+/** Tokens of a text where no tokenizer is at hand (a server counts only what it was sent). */
+export function estimateTokens(text: string): number {
+  return Math.ceil(text.length / CHARS_PER_TOKEN);
 }
