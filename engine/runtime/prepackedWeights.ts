@@ -19,7 +19,10 @@
 // weights packed at accuracy_level 4 — the rewrite's fast path, and the genai cpu export as is —
 // give non-finite logits when mapped (the 1.5B model and every small sample), and a saved graph
 // with a Loop node does not load again; weights at the exports' own accuracy_level 0 map and give
-// the same tokens. The check records such a copy as unusable, so those models keep the heap.
+// the same tokens. The check records such a copy as unusable, so those models keep the heap. Where
+// the onnxruntime version and the graph's accuracy levels already tell that a copy cannot work
+// (prepackedMismaps.ts: 1.30.0 and any MatMulNBits at level 4), nothing is saved: the first load
+// packs on the heap at once instead of taking five times as long to save 2 GB for nothing.
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, mkdir, open, readdir, readFile, rename, rm, stat, statfs, writeFile } from 'node:fs/promises';
@@ -28,6 +31,7 @@ import * as ort from 'onnxruntime-node';
 import type { WeightsPath } from '../types';
 import { cpuFeatureKey } from './cpuFeatures';
 import { prepackFault } from './prepackFault';
+import { KNOWN_MISMAPS, knownMismap, matMulNBitsLevels } from './prepackedMismaps';
 
 /** Bump when the saved layout or the options it is saved with change. */
 export const PREPACK_VERSION = 1;
@@ -310,8 +314,8 @@ async function saveAndCreate(onnxPath: string, place: Place, base: ort.Inference
 /**
  * A CPU session on `onnxPath` whose pre-packed weights are mapped from the saved copy when there is
  * an intact, verified one, else packed by this load and saved for the next (the caller verifies
- * that copy through `savedCopy`). Throws what `InferenceSession.create` throws when the graph itself
- * cannot be loaded.
+ * that copy through `savedCopy`) unless this onnxruntime is known to map them wrongly. Throws what
+ * `InferenceSession.create` throws when the graph itself cannot be loaded.
  */
 export async function createCpuSession(onnxPath: string, base: ort.InferenceSession.SessionOptions): Promise<CpuSession> {
   let place: Place;
@@ -335,5 +339,18 @@ export async function createCpuSession(onnxPath: string, base: ort.InferenceSess
     damaged = `the saved pre-packed weights were damaged (${state})`;
   }
   if (damaged) await rm(place.dir, { recursive: true, force: true });
+  const known = await knownToMismap(onnxPath);
+  if (known) return { session: await ort.InferenceSession.create(onnxPath, base), weights: { mode: 'heap', reason: damaged ? `${damaged}; ${known}` : known } };
   return saveAndCreate(onnxPath, place, base, damaged);
+}
+
+/** Why this onnxruntime is known to map the graph's packed weights wrongly (prepackedMismaps.ts), else undefined. */
+async function knownToMismap(onnxPath: string): Promise<string | undefined> {
+  if (!KNOWN_MISMAPS.some((k) => k.versions.includes(onnxruntimeVersion()))) return undefined;
+  try {
+    return knownMismap(onnxruntimeVersion(), await matMulNBitsLevels(onnxPath));
+  } catch {
+    // A graph file this scan cannot read: onnxruntime will say what is wrong with it while saving.
+    return undefined;
+  }
 }
