@@ -86,7 +86,8 @@ async function withEditedModel(edit: (model: onnx.IModelProto) => void, body: (d
     cpSync(fixture.dir, dir, { recursive: true });
     const onnxDir = join(dir, 'onnx');
     const onnxFile = readdirSync(onnxDir).find((n) => n.endsWith('.onnx') && !n.includes('.r1-rewrite-'))!;
-    for (const name of readdirSync(onnxDir)) if (name.includes('.r1-rewrite-')) rmSync(join(onnxDir, name));
+    // Cached copies of the unedited graph (rewritten files, saved pre-packed weights) must go with it.
+    for (const name of readdirSync(onnxDir)) if (name.includes('.r1-rewrite-') || name.startsWith('r1-prepacked-')) rmSync(join(onnxDir, name), { recursive: true, force: true });
     const model = onnx.ModelProto.decode(readFileSync(join(onnxDir, onnxFile)));
     edit(model);
     writeFileSync(join(onnxDir, onnxFile), onnx.ModelProto.encode(model).finish());

@@ -39,7 +39,7 @@ function startControl(): { stop(): Promise<number> } {
   };
 }
 
-test('the extension-side event loop never lags more than 50 ms while the host generates for 20 s', { timeout: 90_000 }, async () => {
+test('the extension-side event loop never lags more than 50 ms beyond an idle process while the host generates for 20 s', { timeout: 90_000 }, async () => {
   const model = await fixtureModel('scripted', 'optimum', 'fp32', { script: longScript(300) });
   const client = clientFor(model.dir);
   try {
@@ -76,7 +76,9 @@ test('the extension-side event loop never lags more than 50 ms while the host ge
     );
     assert.ok(tokens > 1000, 'the host was generating the whole time');
     assert.ok(Number.isFinite(controlMax), 'the control process reported');
-    const bound = controlMax > MAX_LAG_MS ? controlMax + MAX_LAG_MS : MAX_LAG_MS;
+    // What an idle process on this machine saw is the machine's noise, not ours: the bound is 50 ms
+    // beyond it (a step at 50 ms made a control of 39 ms allow 50 and one of 51 allow 101).
+    const bound = controlMax + MAX_LAG_MS;
     assert.ok(maxLag <= bound, `max event-loop lag ${maxLag.toFixed(1)} ms > ${bound.toFixed(1)} ms (control ${controlMax.toFixed(1)} ms)`);
   } finally {
     await client.dispose();
