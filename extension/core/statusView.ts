@@ -69,7 +69,7 @@ export function describeStatus(input: StatusInput): StatusView {
     case 'ready': {
       const memory = e.rssBytes !== undefined ? `, engine process ${(e.rssBytes / 2 ** 30).toFixed(2)} GB` : '';
       const shared = e.sharedWith !== undefined && e.sharedWith > 1 ? `, shared with ${e.sharedWith} windows` : '';
-      return view(`$(check) R1 ${e.model.executionProvider}`, `R1 Local: model ready on ${e.model.executionProvider} (${e.model.threads} threads${memory}${shared}).${runtimeSentence(e.model.runtime)}`);
+      return view(`$(check) R1 ${e.model.executionProvider}`, `R1 Local: model ready on ${e.model.executionProvider} (${e.model.threads} thread${e.model.threads === 1 ? '' : 's'}${memory}${shared}).${runtimeSentence(e.model.runtime)}`);
     }
     case 'stopped':
       if (!input.trusted) return view('$(shield) R1', 'R1 Local: Restricted Mode. Trust this workspace to load a model.');

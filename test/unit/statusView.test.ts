@@ -60,3 +60,9 @@ test('the ready tooltip says which graph runs and how the KV cache is fed, and w
   assert.doesNotMatch(slow.tooltip, /Fast path/);
   assert.equal(runtimeSentence(undefined), '');
 });
+
+test('the ready tooltip counts threads in words that agree with the number', () => {
+  assert.match(describeStatus({ ...base, engine: { kind: 'ready', model } }).tooltip, /\(2 threads\)/);
+  const single = { ...model, threads: 1 } as ModelInfo;
+  assert.match(describeStatus({ ...base, engine: { kind: 'ready', model: single } }).tooltip, /\(1 thread\)/);
+});
