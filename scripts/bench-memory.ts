@@ -7,19 +7,35 @@
 //   - per round: llama.cpp without and with mmap; the engine packing on the heap and mapping its saved
 //     copy, on both paths; peak RSS and load time;
 //   - 1, 2 and 3 engine processes alive at once: the machine's used memory (MemTotal − MemAvailable)
-//     added by each.
-// Options: --rounds 2 --threads 2 --out bench-output
-import { spawn, type ChildProcess } from 'node:child_process';
+//     added by each;
+//   - the shared engine (engine/bench/sharedEngineProbe.ts): one engine process for every window, as
+//     the extension runs it by default; windows 1, 2 and 3 connect to it one after the other, each
+//     loading the model (the first loads it, the others attach) and generating, and the machine's
+//     used memory added by each window is read, with the engine's RSS. llama.cpp has no shared mode:
+//     each of its windows is a process of its own, whose figures are the per-process rows above.
+// Options: --rounds 2 --threads 2 --shared-rounds 3 --only-shared --out bench-output
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { measureSharedEngine, usedMB, type SharedWindow } from '../engine/bench/sharedEngineProbe';
 
 const { values } = parseArgs({
-  options: { rounds: { type: 'string', default: '2' }, threads: { type: 'string', default: '2' }, out: { type: 'string', default: 'bench-output' } },
+  options: {
+    rounds: { type: 'string', default: '2' },
+    threads: { type: 'string', default: '2' },
+    'shared-rounds': { type: 'string', default: '3' },
+    'only-shared': { type: 'boolean', default: false },
+    out: { type: 'string', default: 'bench-output' },
+  },
   strict: true,
 });
 const rounds = Number(values.rounds);
 const threads = values.threads!;
+const sharedRounds = Number(values['shared-rounds']);
+const daemonScript = resolve('dist', 'engineDaemon.js');
+const PROMPT_TOKENS = 128;
+const NEW_TOKENS = 16;
 const modelDir = resolve('.cache', 'models', 'full-optimum-q4');
 const gguf = resolve('.cache', 'models', 'full-q4_0.gguf');
 const log = (line: string) => process.stderr.write(`[bench:memory] ${line}\n`);
@@ -64,12 +80,6 @@ async function once(args: string[]): Promise<Probe> {
   return result;
 }
 
-function usedMB(): number {
-  const info = readFileSync('/proc/meminfo', 'utf8');
-  const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(info)![1]);
-  return (kb('MemTotal') - kb('MemAvailable')) / 1024;
-}
-
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -96,7 +106,51 @@ async function together(args: string[], count: number): Promise<{ addedMB: numbe
   }
   return { addedMB, modes };
 }
+/** Rounds of the shared engine with 3 windows; per window, the median over rounds of each figure. */
+async function sharedEngine(): Promise<{ rounds: SharedWindow[][]; medians: SharedWindow[] }> {
+  // The engine runs from its bundle, as the extension starts it: build it from the current sources.
+  const built = spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
+  if (built.status !== 0) throw new Error('node scripts/build.mjs failed');
+  const all: SharedWindow[][] = [];
+  for (let round = 1; round <= sharedRounds; round++) {
+    log(`shared engine, round ${round}/${sharedRounds}: 3 windows…`);
+    const { windows } = await measureSharedEngine({ daemonScript, modelDir, threads: Number(threads), windows: 3, promptTokens: PROMPT_TOKENS, newTokens: NEW_TOKENS });
+    all.push(windows);
+  }
+  const medians = all[0].map((w, i) => ({
+    ...w,
+    addedMB: median(all.map((r) => r[i].addedMB)),
+    engineRssMB: median(all.map((r) => r[i].engineRssMB)),
+    enginePeakMB: median(all.map((r) => r[i].enginePeakMB)),
+    loadMs: median(all.map((r) => r[i].loadMs)),
+    generateMs: median(all.map((r) => r[i].generateMs)),
+  }));
+  return { rounds: all, medians };
+}
+
+function sharedLines(shared: Awaited<ReturnType<typeof sharedEngine>>): string[] {
+  const mb = (x: number) => `${x.toFixed(0)} MB`;
+  const m = shared.medians;
+  return [
+    `Shared engine (one process for every window, as the extension runs it; fast path), ${sharedRounds} rounds (medians), each window ${PROMPT_TOKENS} + ${NEW_TOKENS} tokens in its own cache slot; weights: ${m[0].weights?.mode ?? '?'}${m[0].weights?.reason ? ` (${m[0].weights.reason})` : ''}.`,
+    '',
+    '| window | machine used memory added | engine RSS after it | engine peak RSS | load as the window sees it | generation |',
+    '|---|---|---|---|---|---|',
+    ...m.map((w, i) => `| ${i + 1} | ${mb(w.addedMB)} | ${mb(w.engineRssMB)} | ${mb(w.enginePeakMB)} | ${(w.loadMs / 1000).toFixed(2)} s | ${(w.generateMs / 1000).toFixed(2)} s |`),
+    '',
+    `Per round, added by windows 1/2/3: ${shared.rounds.map((r) => r.map((w) => w.addedMB.toFixed(0)).join('/')).join(', ')} MB.`,
+  ];
+}
+
 async function main(): Promise<void> {
+  if (values['only-shared']) {
+    const loadBefore = loadavg();
+    log(`load average before: ${loadBefore}`);
+    const shared = await sharedEngine();
+    const report = [...sharedLines(shared), '', `Load average ${loadBefore} before, ${loadavg()} after.`].join('\n');
+    process.stdout.write(`${report}\n`);
+    return;
+  }
   const onnxDir = join(modelDir, 'onnx');
   for (const name of readdirSync(onnxDir)) if (name.startsWith('r1-prepacked-')) rmSync(join(onnxDir, name), { recursive: true, force: true });
   const loadBefore = loadavg();
@@ -126,6 +180,7 @@ async function main(): Promise<void> {
   const mappedTogether = await together(probeArgs(['--exact', '--hold']), 3);
   log('3 processes at once: fast path, heap…');
   const heapTogether = await together(probeArgs(['--no-prepack', '--hold']), 3);
+  const shared = await sharedEngine();
   const loadAfter = loadavg();
 
   const llamaNoMmap = median(runs['llama.cpp, no mmap'].map((r) => r.peakRssMB));
@@ -151,12 +206,19 @@ async function main(): Promise<void> {
     `| engine fast path, heap (${heapTogether.modes.join(', ')}) | ${heapTogether.addedMB.map((m) => `${m.toFixed(0)} MB`).join(' | ')} |`,
   ];
   if (firstFast.weights?.reason) lines.push('', `Fast path after its first load: ${firstFast.weights.mode}: ${firstFast.weights.reason}`);
+  const llamaMmapRss = median(runs['llama.cpp, mmap'].map((r) => r.peakRssMB));
+  lines.push(
+    '',
+    ...sharedLines(shared),
+    '',
+    `llama.cpp has no shared mode: each window runs its own process, ${(llamaNoMmap / 1024).toFixed(2)} GB peak RSS without mmap, ${(llamaMmapRss / 1024).toFixed(2)} GB with mmap (of which the mapped file is shared between processes).`,
+  );
   const report = lines.join('\n');
   process.stdout.write(`${report}\n`);
   const outDir = resolve(values.out!);
   mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, 'memory.md'), `${report}\n`);
-  writeFileSync(join(outDir, 'memory.json'), JSON.stringify({ firstFast, firstExact, runs, mappedTogether, heapTogether, loadBefore, loadAfter }, null, 2));
+  writeFileSync(join(outDir, 'memory.json'), JSON.stringify({ firstFast, firstExact, runs, mappedTogether, heapTogether, shared, loadBefore, loadAfter }, null, 2));
 }
 
 void main();
