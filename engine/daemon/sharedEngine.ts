@@ -11,7 +11,13 @@
 //   requests are cancelled and its cache slots dropped. The model is freed when no window uses it.
 // - Request ids are chosen by each window: every request gets a process-wide id on its way to the
 //   runner and its own id back on the answers, so two windows' request 7 never meet.
-// - Scheduling is fair across windows: each connection is its own scheduler client, so "a newer
+// - Windows share one queue of a model's requests (MAX_QUEUED_PER_MODEL), but no window can take
+//   it over: a window may have at most MAX_UNFINISHED_PER_WINDOW chat or explain requests
+//   unfinished (waiting or running); beyond that that window, and only it, gets `busy`. So one
+//   runaway window leaves most of the queue to the others, and a window's chat waits behind at most
+//   that many of each other window's (chats and explains run one at a time, oldest first).
+//   Completions are not counted: a window's newer completion replaces its older ones, so a window
+//   never has more than one waiting. Each connection is its own scheduler client, so "a newer
 //   completion replaces the older one" applies within a window, never across windows.
 // - Each window keeps its own prefix-cache slots: a request's slot becomes `<client>:<slot>`, so
 //   switching windows does not recompute the other window's context. The engine keeps at most
@@ -23,11 +29,17 @@ import { resolve } from 'node:path';
 import { decodeHostRequest } from '../host/decodeRequest';
 import { HostRunner, type RunnerEngine, type RunnerOptions } from '../host/hostRunner';
 import type { HostError, HostMessage, HostRequest, HostResults, HostStatus, SharedEngineStatus, TokenCountInput } from '../host/protocol';
-import type { LoadOptions, ModelInfo } from '../types';
+import type { GenerationRequest, LoadOptions, ModelInfo } from '../types';
 import type { ClientRole } from './handshake';
 
 /** Prefix-cache slots of one shared model: about three windows' completion, chat and explain slots. */
 export const SHARED_CACHE_SLOTS = 8;
+
+/** Requests of all windows that may wait on one model before new ones get `busy`. */
+export const MAX_QUEUED_PER_MODEL = 16;
+
+/** Chat and explain requests one window may have unfinished (running or waiting); a quarter of the queue. */
+export const MAX_UNFINISHED_PER_WINDOW = 4;
 
 /** What the shared engine needs of a loaded model: the runner's needs, plus dropping a window's slots. */
 export interface SharedModelEngine extends RunnerEngine {
@@ -41,8 +53,10 @@ export interface SharedEngineOptions {
   rssBytes?: () => number;
   now?: () => number;
   log?: (line: string) => void;
-  /** Passed to every runner (tests shorten the delta coalescing). */
+  /** Passed to every runner (tests shorten the delta coalescing). Default maxQueued: MAX_QUEUED_PER_MODEL. */
   runner?: Pick<RunnerOptions, 'coalesceMs' | 'aliveIntervalMs' | 'maxQueued'>;
+  /** Default: MAX_UNFINISHED_PER_WINDOW. */
+  maxUnfinishedPerWindow?: number;
 }
 
 /** One connection's view of the shared engine. */
@@ -56,6 +70,8 @@ type RouteType = 'generate' | 'cancel' | 'load' | 'unload';
 
 interface Route {
   type: RouteType;
+  /** A generate request's kind: only chat and explain count against the window's share. */
+  kind?: GenerationRequest['kind'];
   entry: ModelEntry;
   /** Undefined for the shared engine's own requests (a load shared by several windows, an unload). */
   session?: Session;
@@ -171,11 +187,23 @@ export class SharedEngine {
     const entry = session.model;
     if (!entry) return this.fail(session, message.id, { code: 'no_model', message: 'no model is loaded: send `load` first' });
     if (session.live.has(message.id)) return this.fail(session, message.id, { code: 'bad_request', message: `request id ${message.id} is already in use` });
-    const slot = `${session.key}:${message.request.slot ?? message.request.kind}`;
+    const { kind } = message.request;
+    const share = this.options.maxUnfinishedPerWindow ?? MAX_UNFINISHED_PER_WINDOW;
+    if (kind !== 'completion' && this.unfinishedBesideCompletions(session) >= share) {
+      return this.fail(session, message.id, { code: 'busy', message: `the shared engine is busy: this window already has ${share} chat or explain requests waiting or running` });
+    }
+    const slot = `${session.key}:${message.request.slot ?? kind}`;
     session.slots.add(slot);
-    const id = this.route({ type: 'generate', entry, session, localId: message.id });
+    const id = this.route({ type: 'generate', kind, entry, session, localId: message.id });
     session.live.set(message.id, id);
     entry.runner.handle({ type: 'generate', id, request: { ...message.request, slot } }, session.key);
+  }
+
+  /** The window's chat and explain requests not finished yet (on any model). */
+  private unfinishedBesideCompletions(session: Session): number {
+    let n = 0;
+    for (const id of session.live.values()) if (this.routes.get(id)?.kind !== 'completion') n++;
+    return n;
   }
 
   private countTokens(session: Session, id: number, modelPath: string, input: TokenCountInput): void {
@@ -259,7 +287,7 @@ export class SharedEngine {
       loaded: undefined,
       runner: new HostRunner({
         ...this.options.runner,
-        maxQueued: this.options.runner?.maxQueued ?? 16,
+        maxQueued: this.options.runner?.maxQueued ?? MAX_QUEUED_PER_MODEL,
         send: (message) => this.fromRunner(entry, message),
         rssBytes: this.options.rssBytes,
         loadEngine: async (options) => {

@@ -1,7 +1,8 @@
 // The shared engine's core (engine/daemon/sharedEngine.ts) with in-memory windows and a scripted
 // engine: one model per folder however many windows load it, request ids per window, a newer
 // completion replacing only the same window's, a cache slot per window, detaching without
-// disturbing the others, and the counts `status` reports.
+// disturbing the others, the counts `status` reports, and a window flooding the queue getting
+// `busy` alone.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { HostMessage, HostStatus } from '../../engine/host/protocol';
@@ -256,4 +257,36 @@ test('malformed requests and generate before load are answered, not crashed on',
   assert.ok(a.messages.some((m) => m.type === 'error' && m.id === -1));
   assert.equal((a.answered(2) as { error: { code: string } }).error.code, 'no_model');
   assert.deepEqual(a.answered(3), { type: 'result', id: 3, result: 4 });
+});
+
+test("one window flooding the engine gets `busy` itself; another window's request is still admitted and served", async () => {
+  const t = setup();
+  const a = t.window('A');
+  const b = t.window('B');
+  a.load(1);
+  b.load(1);
+  await t.until(() => a.answered(1) && b.answered(1));
+  // Far more chats than the whole queue holds (16 per model).
+  for (let id = 10; id < 40; id++) a.gen(id, 'chat', 'a', 3);
+  const busy = (w: typeof a, id: number) => (w.answered(id) as { error?: { code: string; message: string } } | undefined)?.error;
+  b.gen(2, 'chat', 'b', 3);
+  b.gen(3, 'explain', 'B', 2);
+  assert.equal(busy(b, 2), undefined, "B is not refused for A's flood");
+  assert.equal(busy(b, 3), undefined);
+  const refused = [...Array(30).keys()].map((i) => i + 10).filter((id) => busy(a, id)?.code === 'busy');
+  assert.equal(refused.length, 26, 'A may have 4 chats unfinished');
+  assert.match(busy(a, 39)!.message, /this window already has 4 chat or explain requests/);
+  await t.until(() => b.answered(2) && b.answered(3));
+  assert.equal(b.text(2), 'bbb');
+  assert.equal(b.text(3), 'BB');
+  // A's own completions are not held back by its chats: a newer one replaces the older.
+  a.gen(50, 'completion', 'c', 1);
+  a.gen(51, 'completion', 'C', 1);
+  await t.until(() => a.answered(51));
+  assert.equal(a.text(51), 'C');
+  // Once A's chats are done, A may send more.
+  await t.until(() => [10, 11, 12, 13].every((id) => a.answered(id)));
+  a.gen(60, 'chat', 'a', 1);
+  await t.until(() => a.answered(60));
+  assert.equal(a.text(60), 'a');
 });
