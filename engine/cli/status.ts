@@ -2,10 +2,11 @@
 // it. It connects as a `status` client, which the engine counts nowhere and which does not keep it
 // alive, and accepts an engine of another build (an older CLI can still look). Nothing is started.
 //   --json: {"running": true, "pid": N, "clients": N, "models": [{"path": "…", "clients": N}], "rssMB": N, "uptimeS": N}
-//           or {"running": false}
+//           or {"running": false}, or on Windows, where the shared engine is not used yet,
+//           {"running": false, "unsupported": "the shared engine is not yet supported on Windows"}
 import { parseArgs } from 'node:util';
 import { findDaemon } from '../daemon/client';
-import { currentDaemonPaths } from '../daemon/paths';
+import { currentDaemonPaths, sharedEngineUnsupported } from '../daemon/paths';
 import type { HostMessage, HostStatus } from '../host/protocol';
 import { EXIT_FAILURE, EXIT_OK, UsageError, type CliCommand } from './command';
 
@@ -17,12 +18,16 @@ process, the windows connected and the models they share. Exit code 0 whether it
 const TIMEOUT_MS = 5_000;
 
 export type StatusReport =
-  | { running: false }
+  /** `unsupported`: why no shared engine runs on this platform (every window runs its own). */
+  | { running: false; unsupported?: string }
   | { running: true; pid: number; clients: number; models: Array<{ path: string; clients: number }>; rssMB: number; uptimeS: number };
 
 /** The shared engine's status, or `running: false` when none answers. */
-export async function sharedEngineStatus(env: NodeJS.ProcessEnv = process.env): Promise<StatusReport> {
-  const found = await findDaemon(currentDaemonPaths(env), { client: `status-${process.pid}`, role: 'status' }, TIMEOUT_MS);
+export async function sharedEngineStatus(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): Promise<StatusReport> {
+  const unsupported = sharedEngineUnsupported(platform);
+  if (unsupported) return { running: false, unsupported };
+  const found = await findDaemon(currentDaemonPaths(env), { client: `status-${process.pid}`, role: 'status' }, TIMEOUT_MS, platform);
+  if (found.kind === 'unsupported') return { running: false, unsupported: found.reason };
   if (found.kind === 'unusable') throw new Error(found.reason);
   if (found.kind !== 'connected') return { running: false };
   const { link } = found;
@@ -56,7 +61,9 @@ export async function sharedEngineStatus(env: NodeJS.ProcessEnv = process.env): 
   }
 }
 
-function summary(report: StatusReport): string {
+/** The report as `r1-local status` prints it without --json. */
+export function statusSummary(report: StatusReport): string {
+  if (!report.running && report.unsupported) return `No shared engine: ${report.unsupported}; every VS Code window runs its own engine.`;
   if (!report.running) return 'The shared engine is not running (the first VS Code window that needs the model starts it).';
   const windows = (n: number): string => `${n} window${n === 1 ? '' : 's'}`;
   const lines = [`Shared engine running: pid ${report.pid}, ${report.rssMB} MB resident, up ${report.uptimeS} s, ${windows(report.clients)} connected.`];
@@ -79,7 +86,7 @@ async function run(args: string[]): Promise<number> {
     process.stderr.write(`r1-local status: ${(e as Error).message}\n`);
     return EXIT_FAILURE;
   }
-  process.stdout.write(values.json ? `${JSON.stringify(report)}\n` : `${summary(report)}\n`);
+  process.stdout.write(values.json ? `${JSON.stringify(report)}\n` : `${statusSummary(report)}\n`);
   return EXIT_OK;
 }
 

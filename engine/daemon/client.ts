@@ -7,7 +7,7 @@
 // one while it waited), removes what a dead engine left, starts the engine detached (it outlives
 // the window) and waits for its daemon.json. Windows that wait on the lock then find that engine
 // and connect. Whatever fails is thrown as SharedEngineUnavailable with the reason; the window
-// then runs its own engine.
+// then runs its own engine. On Windows nothing is tried (paths.ts, sharedEngineUnsupported).
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
@@ -15,7 +15,7 @@ import { acquireLock, processIsAlive } from '../download/lockFile';
 import { readInfoFile } from './daemonFiles';
 import { DAEMON_PROTOCOL_VERSION, judgeDaemonInfo, parseDaemonInfo, type ClientRole, type ConnectMessage, type DaemonInfo } from './handshake';
 import { encodeLine, LineReader, parseLine } from './lineCodec';
-import { ensurePrivateFolder, type DaemonPaths } from './paths';
+import { ensurePrivateFolder, sharedEngineUnsupported, type DaemonPaths } from './paths';
 
 export class SharedEngineUnavailable extends Error {
   override readonly name = 'SharedEngineUnavailable';
@@ -91,7 +91,9 @@ export type FindResult =
   /** Nothing usable runs: start one. */
   | { kind: 'absent' | 'stale' }
   /** One runs that this window must not or cannot use. */
-  | { kind: 'unusable'; reason: string };
+  | { kind: 'unusable'; reason: string }
+  /** The shared engine is not used on this platform. */
+  | { kind: 'unsupported'; reason: string };
 
 /** Opens the socket and does the handshake; settles within `timeoutMs`. */
 function handshake(paths: DaemonPaths, info: DaemonInfo, who: ClientIdentity, timeoutMs: number): Promise<FindResult> {
@@ -144,7 +146,9 @@ function handshake(paths: DaemonPaths, info: DaemonInfo, who: ClientIdentity, ti
 }
 
 /** Connects to the engine daemon.json names, if one is usable; never starts one. */
-export async function findDaemon(paths: DaemonPaths, who: ClientIdentity, timeoutMs: number): Promise<FindResult> {
+export async function findDaemon(paths: DaemonPaths, who: ClientIdentity, timeoutMs: number, platform: NodeJS.Platform = process.platform): Promise<FindResult> {
+  const unsupported = sharedEngineUnsupported(platform);
+  if (unsupported) return { kind: 'unsupported', reason: unsupported };
   const verdict = judgeDaemonInfo(readInfoFile(paths.info), { protocol: DAEMON_PROTOCOL_VERSION, build: who.build }, processIsAlive);
   switch (verdict.kind) {
     case 'absent':
@@ -167,6 +171,8 @@ export interface StartOptions {
   who: ClientIdentity & { build: string };
   /** For the whole: waiting for the lock, starting, connecting. */
   timeoutMs: number;
+  /** Default: this process's. */
+  platform?: NodeJS.Platform;
 }
 
 export interface Connected {
@@ -179,6 +185,10 @@ export interface Connected {
 /** Connects to the user's shared engine, starting it if none runs. Throws SharedEngineUnavailable. */
 export async function connectOrStart(options: StartOptions): Promise<Connected> {
   const { paths, who, timeoutMs } = options;
+  const platform = options.platform ?? process.platform;
+  // Before anything touches the folder or the pipe.
+  const unsupported = sharedEngineUnsupported(platform);
+  if (unsupported) throw new SharedEngineUnavailable(unsupported);
   try {
     ensurePrivateFolder(paths);
   } catch (e) {
@@ -188,9 +198,9 @@ export async function connectOrStart(options: StartOptions): Promise<Connected> 
   const left = (): number => Math.max(1, deadline - Date.now());
   // Two rounds: an engine that exits (idle) between reading daemon.json and connecting is replaced.
   for (let round = 0; round < 2; round++) {
-    const found = await findDaemon(paths, who, Math.min(left(), 10_000));
+    const found = await findDaemon(paths, who, Math.min(left(), 10_000), platform);
     if (found.kind === 'connected') return { link: found.link, info: found.info, started: false };
-    if (found.kind === 'unusable') throw new SharedEngineUnavailable(found.reason);
+    if (found.kind === 'unusable' || found.kind === 'unsupported') throw new SharedEngineUnavailable(found.reason);
 
     let lock;
     try {
@@ -200,9 +210,9 @@ export async function connectOrStart(options: StartOptions): Promise<Connected> 
     }
     try {
       // Another window may have started it while this one waited for the lock.
-      const again = await findDaemon(paths, who, Math.min(left(), 10_000));
+      const again = await findDaemon(paths, who, Math.min(left(), 10_000), platform);
       if (again.kind === 'connected') return { link: again.link, info: again.info, started: false };
-      if (again.kind === 'unusable') throw new SharedEngineUnavailable(again.reason);
+      if (again.kind === 'unusable' || again.kind === 'unsupported') throw new SharedEngineUnavailable(again.reason);
       removeLeftovers(paths);
       const info = await startDaemon(options, left());
       const connected = await handshake(paths, info, who, left());

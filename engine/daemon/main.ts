@@ -21,17 +21,21 @@ import { TokenCounter } from '../host/tokenCounter';
 import { buildHash, newToken, readInfoFile, removeInfoFileOf, writeInfoFile } from './daemonFiles';
 import { DAEMON_PROTOCOL_VERSION, judgeConnect, judgeDaemonInfo, type DaemonIdentity, type DaemonReply } from './handshake';
 import { IDLE_EXIT_MS, IdleExit, systemDaemonClock } from './idleExit';
-import { encodeLine, LineReader, parseLine } from './lineCodec';
-import { ensurePrivateFolder, pathsInFolder } from './paths';
+import { encodeLine, LineReader, MAX_HANDSHAKE_LINE_CHARS, MAX_LINE_CHARS, parseLine } from './lineCodec';
+import { ensurePrivateFolder, pathsInFolder, sharedEngineUnsupported } from './paths';
 import { SHARED_CACHE_SLOTS, SharedEngine } from './sharedEngine';
 
-/** A connection that has not presented its token within this long is closed. */
+/**
+ * A connection that has not presented its token within this long is closed, whatever it sent
+ * (nothing, or a first line that never ends). R1_LOCAL_DAEMON_HANDSHAKE_MS shortens it for tests.
+ */
 const HANDSHAKE_TIMEOUT_MS = 5_000;
 
 /** Exit codes the starting window reports. */
 const EXIT_ALREADY_RUNNING = 0;
 const EXIT_FOLDER = 3;
 const EXIT_LISTEN = 4;
+const EXIT_UNSUPPORTED = 5;
 
 function log(line: string): void {
   process.stdout.write(`${new Date().toISOString()} [${process.pid}] ${line}\n`);
@@ -54,6 +58,12 @@ async function main(): Promise<void> {
   if (!values.dir) {
     log('usage: engineDaemon.js --dir FOLDER');
     process.exit(2);
+  }
+  // Windows clients never start one (client.ts); this refuses a start by hand, too.
+  const unsupported = sharedEngineUnsupported(process.platform);
+  if (unsupported) {
+    log(`refusing to start: ${unsupported}`);
+    process.exit(EXIT_UNSUPPORTED);
   }
   const paths = pathsInFolder(resolve(values.dir), process.platform);
   try {
@@ -84,7 +94,9 @@ async function main(): Promise<void> {
   });
 
   const idleMs = Number(process.env.R1_LOCAL_DAEMON_IDLE_MS) > 0 ? Number(process.env.R1_LOCAL_DAEMON_IDLE_MS) : IDLE_EXIT_MS;
-  let connections = 0;
+  const handshakeMs = Number(process.env.R1_LOCAL_DAEMON_HANDSHAKE_MS) > 0 ? Number(process.env.R1_LOCAL_DAEMON_HANDSHAKE_MS) : HANDSHAKE_TIMEOUT_MS;
+  /** Numbers the connections, so that two of one window (chat and completion engines) get distinct session keys. */
+  let connectionSerial = 0;
   const server = createServer((socket) => serve(socket));
   const idle = new IdleExit(systemDaemonClock, idleMs, () => {
     log(`no window connected for ${Math.round(idleMs / 1000)} s: exiting`);
@@ -100,29 +112,37 @@ async function main(): Promise<void> {
   }
 
   function serve(socket: Socket): void {
-    connections++;
+    const serial = ++connectionSerial;
     socket.setEncoding('utf8');
-    const reader = new LineReader();
+    // Until the token is checked, only a line the size of a `connect` message is read.
+    const reader = new LineReader(MAX_HANDSHAKE_LINE_CHARS);
     let session: ReturnType<SharedEngine['open']> | undefined;
+    let refused = false;
     let window = false;
     const send = (message: unknown): void => {
       if (!socket.destroyed) socket.write(encodeLine(message));
     };
-    const handshakeTimer = setTimeout(() => socket.destroy(), HANDSHAKE_TIMEOUT_MS);
+    // Cleared only once the session exists: a refused peer that keeps the socket open is closed too.
+    const handshakeTimer = setTimeout(() => {
+      log(`closing a connection that did not complete its handshake within ${handshakeMs} ms`);
+      socket.destroy();
+    }, handshakeMs);
     const onLine = (line: string): void => {
-      const raw = parseLine(line);
-      if (session) return session.handle(raw);
-      clearTimeout(handshakeTimer);
-      const verdict = judgeConnect(raw, identity);
+      if (session) return session.handle(parseLine(line));
+      if (refused) return;
+      const verdict = judgeConnect(parseLine(line), identity);
       if (!verdict.ok) {
+        refused = true;
         log(`refused a connection: ${verdict.reason}`);
         const refusal: DaemonReply = { type: 'refused', code: verdict.code, reason: verdict.reason };
         socket.end(encodeLine(refusal));
         return;
       }
+      clearTimeout(handshakeTimer);
+      reader.maxChars = MAX_LINE_CHARS;
       const { client, role } = verdict.hello;
       window = role === 'window';
-      session = shared.open(`${client}#${connections}`, client, role, { send, close: () => socket.end() });
+      session = shared.open(`${client}#${serial}`, client, role, { send, close: () => socket.end() });
       if (window) {
         idle.clientConnected();
         log(`window ${session.key} connected (${idle.connected} connected)`);
@@ -132,7 +152,7 @@ async function main(): Promise<void> {
     };
     socket.on('data', (chunk: string) => {
       try {
-        for (const line of reader.push(chunk)) onLine(line);
+        reader.read(chunk, onLine);
       } catch (e) {
         log(`closing a connection: ${(e as Error).message}`);
         socket.destroy();

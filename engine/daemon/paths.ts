@@ -8,7 +8,11 @@
 // On Unix the folder must be the user's own with no access for anyone else (0700): the socket
 // inherits that protection. A Windows pipe is open to every local user by default, which is why
 // every connection must also present the random token of daemon.json (see handshake.ts). The
-// Windows branch is written from the documentation and has not run on Windows.
+// Windows branch is written from the documentation and has not run on Windows, and a client there
+// cannot tell that the process holding the pipe name is the engine daemon.json names (Node gives
+// no way to ask for the pipe server's pid), so it would hand its token to whoever took the name
+// first. Until both are tested on Windows, the shared engine is not used there at all
+// (sharedEngineUnsupported): each window runs its own engine, as with the setting off.
 import { createHash } from 'node:crypto';
 import { lstatSync, mkdirSync, type Stats } from 'node:fs';
 import { homedir } from 'node:os';
@@ -42,6 +46,11 @@ function cacheRoot({ platform, env, home }: PlatformFacts): string {
   if (platform === 'darwin') return join(home, 'Library', 'Caches');
   const xdg = env.XDG_CACHE_HOME;
   return xdg && isAbsolute(xdg) ? xdg : join(home, '.cache');
+}
+
+/** Why the shared engine is not used on `platform`, or undefined where it is. */
+export function sharedEngineUnsupported(platform: NodeJS.Platform): string | undefined {
+  return platform === 'win32' ? 'the shared engine is not yet supported on Windows' : undefined;
 }
 
 export function daemonPaths(facts: PlatformFacts): DaemonPaths {

@@ -5,7 +5,8 @@
 //
 // Anything that keeps the window from using it (the setting is off, the folder is not private, an
 // engine of another build runs, it refuses or does not start) costs one log line with the reason,
-// and the window forks its own engine host as it always did.
+// and the window forks its own engine host as it always did. On Windows the shared engine is not
+// used yet (engine/daemon/paths.ts says why): one log line, then the window's own engine.
 //
 // A crash of the shared engine closes every window's connection: each supervisor sees an
 // unexpected exit and restarts as after a crash of its own host; the first window to get there
@@ -14,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import type { HostMessage, HostRequest } from '../../engine/host/protocol';
 import { connectOrStart, type DaemonLink } from '../../engine/daemon/client';
 import { buildHash } from '../../engine/daemon/daemonFiles';
-import { currentDaemonPaths, type DaemonPaths } from '../../engine/daemon/paths';
+import { currentDaemonPaths, sharedEngineUnsupported, type DaemonPaths } from '../../engine/daemon/paths';
 import { processIsAlive } from '../../engine/download/lockFile';
 import type { Logger } from '../core/logger';
 import { decodeHostMessage } from './hostMessages';
@@ -54,13 +55,25 @@ export interface SharedHostOptions extends Omit<HostProcessOptions, keyof HostHa
   env?: NodeJS.ProcessEnv;
   /** The window's name; default: one per extension host. */
   clientId?: string;
+  /** Default: this process's (tests pass another). */
+  platform?: NodeJS.Platform;
+  /** The window's own engine host, used when the shared one is not; default: forks hostScript. */
+  ownHost?: SpawnHost;
 }
 
 /** Connects to the shared engine when enabled and possible; otherwise forks this window's own host. */
 export function sharedHost(options: SharedHostOptions): SpawnHost {
-  const own = forkHost(options);
+  const own = options.ownHost ?? forkHost(options);
+  const unsupported = sharedEngineUnsupported(options.platform ?? process.platform);
+  let saidUnsupported = false;
   return async (handlers) => {
     if (!options.enabled()) return own(handlers);
+    if (unsupported) {
+      // Said once per engine, not at every restart: it will not change.
+      if (!saidUnsupported) options.log.info(`not using the shared engine, this window runs its own: ${unsupported}`);
+      saidUnsupported = true;
+      return own(handlers);
+    }
     let connected;
     try {
       connected = await connectOrStart({
@@ -70,6 +83,7 @@ export function sharedHost(options: SharedHostOptions): SpawnHost {
         env: options.env,
         who: { client: options.clientId ?? WINDOW_ID, role: 'window', build: buildHash(options.daemonScript) },
         timeoutMs: options.startTimeoutMs,
+        platform: options.platform,
       });
     } catch (e) {
       options.log.warn(`not using the shared engine, this window runs its own: ${e instanceof Error ? e.message : String(e)}`);

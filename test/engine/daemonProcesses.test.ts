@@ -2,8 +2,9 @@
 // LocalEngine through sharedHost, the generated scripted model, and a private XDG_RUNTIME_DIR per
 // test so nothing touches the user's real engine. Two windows racing to start it (one engine), a
 // window that crashes mid-request (the engine serves the other), killing the engine (the windows
-// recover on a new one), a wrong token (refused), a folder with loose permissions and an engine of
-// another protocol (the window runs its own), idle exit, and `r1-local status --json`.
+// recover on a new one), a wrong token (refused), connections that never complete the handshake
+// (closed, while a window is served), a folder with loose permissions and an engine of another
+// protocol (the window runs its own), idle exit, and `r1-local status --json`.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
@@ -232,6 +233,68 @@ test('a connection with a wrong token, or a window of another build, is refused'
   assert.equal(statSync(rt.paths.info).mode & 0o777, 0o600);
   assert.equal(statSync(rt.paths.dir).mode & 0o777, 0o700);
   assert.equal((await a.engine.hostStatus())?.shared?.windows, 1, 'refused connections are not counted');
+});
+
+/** Connects and sends nothing; resolves with how long the engine took to close it (at most 15 s). */
+function silentConnection(socketPath: string): Promise<number> {
+  return new Promise((resolvePromise) => {
+    const started = Date.now();
+    const socket = createConnection(socketPath);
+    const guard = setTimeout(() => socket.destroy(), 15_000);
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      clearTimeout(guard);
+      resolvePromise(Date.now() - started);
+    });
+  });
+}
+
+/** Connects and pours out one first line that never ends; resolves once closed (at most 15 s or 256 MiB). */
+function endlessFirstLine(socketPath: string): Promise<{ closedAfterMs: number; sent: number }> {
+  return new Promise((resolvePromise) => {
+    const started = Date.now();
+    const socket = createConnection(socketPath);
+    const chunk = 'x'.repeat(64 * 2 ** 10);
+    let sent = 0;
+    const pour = (): void => {
+      while (!socket.destroyed && sent < 256 * 2 ** 20) {
+        sent += chunk.length;
+        if (!socket.write(chunk)) return;
+      }
+    };
+    const guard = setTimeout(() => socket.destroy(), 15_000);
+    socket.on('connect', pour);
+    socket.on('drain', pour);
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      clearTimeout(guard);
+      resolvePromise({ closedAfterMs: Date.now() - started, sent });
+    });
+  });
+}
+
+test('a connection that sends nothing, and one whose first line never ends, are closed; a window connecting meanwhile is served', { timeout: 60_000 }, async () => {
+  const rt = runtimeDir();
+  const handshakeMs = 2_500;
+  const a = windowEngine(rt, 'A', scripted, { R1_LOCAL_DAEMON_HANDSHAKE_MS: String(handshakeMs) });
+  await a.engine.load();
+  const info = daemonInfo(rt.paths)!;
+  const b = windowEngine(rt, 'B', scripted);
+  const [silentMs, endless, rb, ra] = await Promise.all([
+    silentConnection(info.socket),
+    endlessFirstLine(info.socket),
+    collect(b.engine.generate(completion('def f():', 8))),
+    collect(a.engine.generate(chat('hello', 200))),
+  ]);
+  // The endless line is cut at the handshake's few KiB, long before the handshake timeout.
+  assert.ok(endless.closedAfterMs < handshakeMs - 1000, `the endless first line was closed after ${endless.closedAfterMs} ms (${endless.sent} characters sent)`);
+  assert.ok(silentMs >= handshakeMs - 500 && silentMs < handshakeMs + 4000, `the silent connection was closed after ${silentMs} ms`);
+  assert.ok(ra.done && rb.done, 'both windows were answered');
+  assert.equal(b.engine.hostPid, info.pid, 'B is on the shared engine');
+  assert.equal((await a.engine.hostStatus())?.shared?.windows, 2, 'neither connection counts as a window');
+  const log = readFileSync(rt.paths.log, 'utf8');
+  assert.match(log, /closing a connection: a message longer than 4096 characters/);
+  assert.match(log, new RegExp(`closing a connection that did not complete its handshake within ${handshakeMs} ms`));
 });
 
 test('a folder with loose permissions is refused: the window runs its own engine and says why', { timeout: 60_000 }, async () => {

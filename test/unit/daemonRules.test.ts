@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { DAEMON_PROTOCOL_VERSION, judgeConnect, judgeDaemonInfo, tokensEqual, type DaemonInfo } from '../../engine/daemon/handshake';
 import { IdleExit, type DaemonClock } from '../../engine/daemon/idleExit';
-import { LineReader, LineTooLongError, encodeLine, parseLine } from '../../engine/daemon/lineCodec';
+import { LineReader, LineTooLongError, MAX_HANDSHAKE_LINE_CHARS, MAX_LINE_CHARS, encodeLine, parseLine } from '../../engine/daemon/lineCodec';
 import { daemonPaths, privateFolderProblem, socketPathProblem } from '../../engine/daemon/paths';
 
 class FakeClock implements DaemonClock {
@@ -166,9 +166,49 @@ describe('line framing', () => {
     assert.deepEqual(lines.map(parseLine), [{ a: 'x\ny' }, { b: 2 }]);
     assert.equal(parseLine('{not json'), undefined);
   });
-  it('refuses a line longer than the limit', () => {
-    const reader = new LineReader(10);
-    assert.throws(() => reader.push('x'.repeat(11)), LineTooLongError);
+  it('refuses a line longer than the limit, whether it arrives whole, in pieces or unended', () => {
+    assert.throws(() => new LineReader(10).push('x'.repeat(11)), LineTooLongError);
+    assert.throws(() => new LineReader(10).push(`${'x'.repeat(11)}\n`), LineTooLongError);
+    const pieces = new LineReader(10);
+    assert.deepEqual(pieces.push('x'.repeat(6)), []);
+    assert.throws(() => pieces.push(`${'x'.repeat(5)}\n`), LineTooLongError);
+    const exact = new LineReader(10);
+    assert.deepEqual(exact.push('x'.repeat(4)), []);
+    assert.deepEqual(exact.push(`${'y'.repeat(6)}\nz`), ['xxxxyyyyyy']);
+  });
+  it('counts characters, and reads the first line under the small handshake limit', () => {
+    assert.ok(MAX_HANDSHAKE_LINE_CHARS <= 4096 && MAX_HANDSHAKE_LINE_CHARS < MAX_LINE_CHARS);
+    assert.deepEqual(new LineReader(3).push('ééé\n'), ['ééé'], 'three characters, six bytes');
+    // main.ts raises the limit once the handshake line is read; lines after it in the same chunk
+    // are read under the raised limit, lines before it under the small one.
+    const reader = new LineReader(MAX_HANDSHAKE_LINE_CHARS);
+    const big = 'b'.repeat(MAX_HANDSHAKE_LINE_CHARS * 4);
+    const seen: string[] = [];
+    reader.read(`hello\n${big}\n`, (line) => {
+      seen.push(line);
+      reader.maxChars = MAX_LINE_CHARS;
+    });
+    assert.deepEqual(seen, ['hello', big]);
+    const early = new LineReader(MAX_HANDSHAKE_LINE_CHARS);
+    assert.throws(() => early.push(`${big}\nhello\n`), LineTooLongError);
+    assert.throws(() => new LineReader(MAX_HANDSHAKE_LINE_CHARS).push(big), LineTooLongError, 'an unended first line');
+  });
+  it('takes linear time: a 32 MB line in 64 KiB chunks is read in under 1.5 s', () => {
+    // Re-splitting everything buffered at every chunk took seconds here, all of them on the event
+    // loop every window's requests go through.
+    const reader = new LineReader(MAX_LINE_CHARS);
+    const chunk = 'x'.repeat(64 * 2 ** 10);
+    const chunks = 512;
+    const started = performance.now();
+    for (let i = 0; i < chunks; i++) {
+      assert.deepEqual(reader.push(chunk), []);
+      // Bounded even when the reader is slow: stop at the first chunk past the limit.
+      assert.ok(performance.now() - started < 1500, `only ${i + 1} of ${chunks} chunks read in 1.5 s`);
+    }
+    const lines = reader.push('y\n');
+    assert.equal(lines.length, 1);
+    assert.equal(lines[0]!.length, chunks * chunk.length + 1);
+    assert.ok(performance.now() - started < 1500, `${Math.round(performance.now() - started)} ms`);
   });
 });
 
