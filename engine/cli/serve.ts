@@ -13,10 +13,12 @@ const USAGE = `usage: r1-local serve --model DIR [--host 127.0.0.1] [--port 8080
          [--ep auto|cpu|cuda|dml|coreml|webgpu] [--threads N] [--as-exported]
   Serves GET /v1/models, POST /v1/chat/completions and POST /v1/completions; prints
   "listening on http://HOST:PORT" once the model is loaded. One request generates at a time;
-  --max-queue more may wait (default 8), any beyond get 429. --max-tokens caps max_tokens
-  (default: what fits in the context). Binding to an address other than loopback needs an API key:
-  --api-key KEY, or R1_LOCAL_API_KEY in the environment (which keeps it out of the process list).
-  SIGINT/SIGTERM stop accepting, let running requests finish (--drain-timeout, default 30) and exit.`;
+  --max-queue more may wait (default 8; 0: none wait), any beyond get 429. --max-tokens caps
+  max_tokens (default: what fits in the context). Binding to an address other than loopback needs
+  an API key: --api-key KEY, or R1_LOCAL_API_KEY in the environment (which keeps it out of the
+  process list). Limits: headers within 10 s, a whole request within 60 s, at most 64 connections;
+  a stream whose client stops reading for 30 s is cut. SIGINT/SIGTERM stop accepting, let running
+  requests finish (--drain-timeout, default 30) and exit.`;
 
 async function run(args: string[]): Promise<number> {
   let values;

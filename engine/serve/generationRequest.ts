@@ -4,6 +4,8 @@
 // the context. Every HTTP request is scheduled as a non-completion kind, so the scheduler runs them
 // one at a time in arrival order (its completion rule, newest first with preemption, is for one
 // editor's keystrokes, not for many callers); each endpoint keeps its own KV slot for prefix reuse.
+// A prompt far longer in characters than the context could hold in tokens is refused before it is
+// encoded: tokenizing runs on the event loop, and a body of megabytes would stall every request.
 import { ChatTemplate, ChatTemplateError } from '../text/chatTemplate';
 import type { GenerationRequest, PromptInput } from '../types';
 import { ApiError, apiErrors, badField } from './apiError';
@@ -16,8 +18,17 @@ export interface TokenLimits {
   maxTokensCap?: number;
 }
 
+/** No tokenizer packs more characters than this into one token on average (ours: about 4 for text). */
+export const MAX_CHARS_PER_TOKEN = 16;
+
 const CHAT_SLOT = 'serve-chat';
 const COMPLETION_SLOT = 'serve-completion';
+
+/** Refuses, before any rendering or encoding, a prompt of more characters than the context could hold. */
+function checkPromptSize(engine: ServedEngine, chars: number, param: string): void {
+  const context = engine.info.contextLength;
+  if (chars > context * MAX_CHARS_PER_TOKEN) throw apiErrors.contextLengthChars(chars, context, param);
+}
 
 function encode(engine: ServedEngine, prompt: PromptInput, param: string): number[] {
   let ids: number[];
@@ -38,6 +49,11 @@ function budget(engine: ServedEngine, promptTokens: number, body: CommonRequest,
 }
 
 export function chatGeneration(engine: ServedEngine, body: ChatRequest, limits: TokenLimits): GenerationRequest {
+  checkPromptSize(
+    engine,
+    body.messages.reduce((sum, m) => sum + m.content.length, 0),
+    'messages',
+  );
   let text: string;
   try {
     text = renderChatPrompt(ChatTemplate.forTokenizer(engine.tokenizer), body.messages, body.continueFinal);
@@ -59,6 +75,7 @@ export function chatGeneration(engine: ServedEngine, body: ChatRequest, limits: 
 }
 
 export function completionGeneration(engine: ServedEngine, body: CompletionRequest, limits: TokenLimits): GenerationRequest {
+  checkPromptSize(engine, body.prompt.length + (body.suffix?.length ?? 0), 'prompt');
   const prompt: PromptInput = body.suffix === undefined ? { type: 'text', text: body.prompt } : { type: 'infill', prefix: body.prompt, suffix: body.suffix };
   const ids = encode(engine, prompt, 'prompt');
   return {

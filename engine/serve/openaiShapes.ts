@@ -88,6 +88,10 @@ export const chunks = {
     if (endpoint === 'completion') return completionChunk(who, text, null);
     return chatChunk(who, channel === 'reasoning' ? { reasoning_content: text, reasoning: text } : { content: text }, null);
   },
+  /** Sent while a stream has nothing to say (queued, prefilling): an event that carries no text. */
+  keepAlive(endpoint: Endpoint, who: ResponseIdentity): object {
+    return endpoint === 'chat' ? chatChunk(who, {}, null) : completionChunk(who, '', null);
+  },
   last(endpoint: Endpoint, who: ResponseIdentity, done: Done): object {
     const finish = finishReason(done.finishReason);
     return endpoint === 'chat' ? chatChunk(who, {}, finish) : completionChunk(who, '', finish);

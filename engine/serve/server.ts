@@ -2,6 +2,11 @@
 // the engine host's runner. Order of checks per request: draining, API key (before anything else,
 // so an unknown path answers 401 as well), route and method, body, fields, model. One log line per
 // request on stderr: method, path, status, milliseconds; never the key or the prompt.
+//
+// Limits against slow or stuck clients: the headers must arrive within 10 s and the whole request
+// within 60 s, or Node closes the connection (with a 408 when nothing was answered yet); at most
+// MAX_CONNECTIONS sockets at once (more are closed on accept); a streamed response whose client
+// stops reading for 30 s is cut and its generation cancelled (see GenerationResponse).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { basename } from 'node:path';
@@ -22,7 +27,7 @@ export interface ServeOptions {
   /** 0 picks a free port; `url` tells which. */
   port: number;
   apiKey?: string;
-  /** Requests that may wait while one generates; beyond that, 429 at once. Default 8. */
+  /** Requests that may wait while one generates; beyond that, 429 at once. Default 8; 0: none wait, only the running one is served. */
   maxQueue?: number;
   maxBodyBytes?: number;
   /** Cap on max_tokens; default: what fits in the context. */
@@ -34,7 +39,22 @@ export interface ServeOptions {
   retryAfterS?: number;
   /** Where request lines go; default stderr. */
   log?: (line: string) => void;
+  /** Time for a request's headers to arrive. Default 10 s. */
+  headersTimeoutMs?: number;
+  /** Time for a whole request (headers and body) to arrive. Default 60 s. */
+  requestTimeoutMs?: number;
+  /** A silent stream (queued, prefilling) gets an empty chunk this often. Default 15 s. */
+  keepAliveIntervalMs?: number;
+  /** How long a client may leave a stream's output unread before it is cut. Default 30 s. */
+  writeStallTimeoutMs?: number;
 }
+
+/** Most sockets open at once; connections beyond it are closed as they are accepted. */
+export const MAX_CONNECTIONS = 64;
+const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
+const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+const DEFAULT_KEEP_ALIVE_MS = 15_000;
+const DEFAULT_WRITE_STALL_MS = 30_000;
 
 export interface StartOptions extends ServeOptions {
   load: LoadOptions;
@@ -55,6 +75,20 @@ function decodePathPart(raw: string): string {
   } catch {
     return raw;
   }
+}
+
+/**
+ * The path of a request target. Node's parser lets through targets the URL parser refuses
+ * (`//[`, `http://[x`, a port over 65535): those are a 400, not an exception.
+ */
+function requestPath(target: string): string {
+  let url: URL;
+  try {
+    url = new URL(target, 'http://server');
+  } catch {
+    throw apiErrors.badTarget();
+  }
+  return url.pathname.replace(/(.)\/$/, '$1');
 }
 
 export class ApiServer {
@@ -80,16 +114,34 @@ export class ApiServer {
       { pattern: /^\/v1\/chat\/completions$/, methods: { POST: (req, res) => this.chat(req, res) } },
       { pattern: /^\/v1\/completions$/, methods: { POST: (req, res) => this.completion(req, res) } },
     ];
-    server.on('request', (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res));
+    // `handle` answers every failure itself; this catch is the last guard, so nothing a request
+    // does can end the process through an unhandled rejection.
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      this.handle(req, res).catch((err: unknown) => {
+        this.log(`internal error: ${err instanceof Error ? err.message : String(err)}`);
+        res.destroy();
+      });
+    });
+    // After listening, a server error (say EMFILE when accepting) is logged, not thrown.
+    server.on('error', (err: Error) => this.log(`server error: ${err.message}`));
   }
 
   /** Loads the model, then listens; `url` is where it answers. */
   static async start(options: StartOptions): Promise<ApiServer> {
     const refusal = bindRefusal(options.host, options.apiKey);
     if (refusal) throw new Error(refusal);
-    const bridge = new RunnerBridge(options.loadEngine, options.maxQueue ?? 8);
+    const bridge = new RunnerBridge(options.loadEngine, Math.max(1, options.maxQueue ?? 8));
     const info = await bridge.load(options.load);
-    const server = createServer();
+    const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    // Node refuses a headers timeout above the request timeout.
+    const headersTimeout = Math.min(options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS, requestTimeout);
+    const server = createServer({
+      headersTimeout,
+      requestTimeout,
+      // How often Node looks for connections past those timeouts (its default, 30 s, would triple the 10 s).
+      connectionsCheckingInterval: Math.max(10, Math.min(1_000, Math.floor(headersTimeout / 4))),
+    });
+    server.maxConnections = MAX_CONNECTIONS;
     try {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
@@ -146,7 +198,7 @@ export class ApiServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
-    const path = new URL(req.url ?? '/', 'http://server').pathname.replace(/(.)\/$/, '$1');
+    let path = req.url ?? '/';
     res.once('close', () => {
       const ms = Math.round(performance.now() - started);
       this.log(`${req.method} ${path.slice(0, 200)} ${res.statusCode} ${ms}ms${res.writableFinished ? '' : ' (client gone)'}`);
@@ -155,6 +207,7 @@ export class ApiServer {
       if (this.draining) throw apiErrors.shuttingDown();
       const denied = this.auth.check(req);
       if (denied) throw denied;
+      path = requestPath(path);
       const { handler, param } = this.route(req.method ?? 'GET', path);
       await handler(req, res, param);
     } catch (err) {
@@ -204,13 +257,21 @@ export class ApiServer {
   /** Admits the generation (or answers 429 at once) and ties its life to the response's. */
   private run(endpoint: Endpoint, request: GenerationRequest, body: CommonRequest, res: ServerResponse): void {
     if (this.draining) throw apiErrors.shuttingDown();
+    const maxQueue = this.options.maxQueue ?? 8;
+    // --max-queue 0: the runner keeps a queue of one; here a request is admitted only when nothing runs or waits.
+    if (maxQueue === 0) {
+      const { active, queued } = this.bridge.status();
+      if (active + queued > 0) throw apiErrors.queueFull(0, this.options.retryAfterS ?? 1);
+    }
     const response = new GenerationResponse(res, {
       endpoint,
       who: newIdentity(endpoint, this.modelId, ++this.serial),
       stream: body.stream,
       includeUsage: body.includeUsage,
       retryAfterS: this.options.retryAfterS ?? 1,
-      maxQueue: this.options.maxQueue ?? 8,
+      maxQueue,
+      keepAliveMs: this.options.keepAliveIntervalMs ?? DEFAULT_KEEP_ALIVE_MS,
+      writeStallMs: this.options.writeStallTimeoutMs ?? DEFAULT_WRITE_STALL_MS,
     });
     const running = this.bridge.generate(request, response);
     if (response.ended) return;

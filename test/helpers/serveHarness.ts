@@ -15,6 +15,8 @@ export interface TestServer {
   received: GenerationRequest[];
   /** What became of each of them, in the same order. */
   generations: GenerationRecord[];
+  /** The length in characters of every text the server had encoded (prompts, in order). */
+  encodedChars: number[];
   engine: () => Engine;
 }
 
@@ -32,18 +34,23 @@ export interface TestServerOptions extends Partial<ServeOptions> {
   beforeGenerate?: (request: GenerationRequest) => Promise<void>;
   /** Delay added to every event (or to those of the prompts it picks), making a generation long enough to interrupt. */
   stepDelayMs?: number | ((promptText: string) => number);
+  /** Each delta's text repeated this many times: a stream of megabytes from a short script. */
+  inflateDeltas?: number;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The engine as the server sees it, recording what it is asked to generate. */
-function recording(engine: Engine, received: GenerationRequest[], generations: GenerationRecord[], options: TestServerOptions): ServedEngine {
+function recording(engine: Engine, received: GenerationRequest[], generations: GenerationRecord[], encodedChars: number[], options: TestServerOptions): ServedEngine {
   return {
     get info() {
       return engine.info;
     },
     tokenizer: engine.tokenizer,
-    encodePrompt: (prompt) => engine.encodePrompt(prompt),
+    encodePrompt: (prompt) => {
+      encodedChars.push(prompt.type === 'text' ? prompt.text.length : prompt.type === 'infill' ? prompt.prefix.length + prompt.suffix.length : 0);
+      return engine.encodePrompt(prompt);
+    },
     dispose: () => engine.dispose(),
     async *generate(request: GenerationRequest, signal: AbortSignal): AsyncGenerator<GenerationEvent> {
       received.push(request);
@@ -63,7 +70,8 @@ function recording(engine: Engine, received: GenerationRequest[], generations: G
             if (delay) await sleep(delay);
             record.events++;
             if (pulledAfterAbort) record.afterAbort++;
-            yield next.value;
+            const event = next.value;
+            yield options.inflateDeltas && event.type === 'delta' ? { ...event, text: event.text.repeat(options.inflateDeltas) } : event;
           }
         } finally {
           await events.return(undefined);
@@ -79,6 +87,7 @@ export async function startTestServer(model: FixtureModel, options: TestServerOp
   const logLines: string[] = [];
   const received: GenerationRequest[] = [];
   const generations: GenerationRecord[] = [];
+  const encodedChars: number[] = [];
   let loaded: Engine | undefined;
   const server = await ApiServer.start({
     host: '127.0.0.1',
@@ -86,9 +95,9 @@ export async function startTestServer(model: FixtureModel, options: TestServerOp
     log: (line) => logLines.push(line),
     ...options,
     load: { modelPath: model.dir, executionProvider: 'cpu', threads: 1 },
-    loadEngine: async (load) => recording((loaded = await Engine.load(load)), received, generations, options),
+    loadEngine: async (load) => recording((loaded = await Engine.load(load)), received, generations, encodedChars, options),
   });
-  return { server, url: server.url, logLines, received, generations, engine: () => loaded! };
+  return { server, url: server.url, logLines, received, generations, encodedChars, engine: () => loaded! };
 }
 
 export interface JsonReply {
