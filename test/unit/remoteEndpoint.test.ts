@@ -2,7 +2,8 @@
 // origin (Allow and Cancel both remembered), https never.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { insecureDecision, isLoopbackHost, needsInsecureConsent, parseEndpoint, type EndpointFacts } from '../../extension/core/remote/endpoint';
+import { isLoopbackHost } from '../../engine/common/net/loopback';
+import { insecureDecision, needsInsecureConsent, parseEndpoint, type EndpointFacts } from '../../extension/core/remote/endpoint';
 
 function facts(endpoint: string): EndpointFacts {
   const parsed = parseEndpoint(endpoint);

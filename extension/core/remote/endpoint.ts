@@ -1,6 +1,8 @@
 // Where a remote endpoint points, and the one rule about sending code there: plain http to another
 // machine crosses a network in clear text (the code, the question, the API key), so the user is
 // asked once per endpoint; loopback never leaves the machine and is never asked about.
+import { isLoopbackHost } from '../../../engine/common/net/loopback';
+
 export interface EndpointFacts {
   /** scheme://host[:port], the key under which an answer or an API key is remembered. */
   origin: string;
@@ -26,18 +28,6 @@ export function parseEndpoint(endpoint: string): { ok: true; facts: EndpointFact
     return { ok: false, reason: 'r1Local.remote.endpoint must not contain a user name or password: use "R1 Local: Set Server API Key…"' };
   }
   return { ok: true, facts: { origin: url.origin, host: url.host, secure: url.protocol === 'https:', loopback: isLoopbackHost(url.hostname) } };
-}
-
-/** 127.0.0.0/8, ::1 (also as an IPv4-mapped address) and `localhost` (with its subdomains, RFC 6761). */
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
-  if (host === 'localhost' || host.endsWith('.localhost')) return true;
-  if (host === '::1' || host === '0:0:0:0:0:0:0:1') return true;
-  // URL writes an IPv4-mapped address in hex: [::ffff:7f00:1] is 127.0.0.1.
-  if (/^::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}$/.test(host)) return true;
-  const v4 = host.startsWith('::ffff:') ? host.slice('::ffff:'.length) : host;
-  const octets = v4.split('.');
-  return octets.length === 4 && octets.every((o) => /^\d{1,3}$/.test(o) && Number(o) <= 255) && octets[0] === '127';
 }
 
 /** Whether sending to this endpoint needs the user's consent first. */
