@@ -65,6 +65,11 @@ export function networkError(err: unknown, baseUrl: string): RemoteError {
   if (errno === 'ECONNREFUSED') return new RemoteError({ code: 'connection_refused', message: `Nothing is listening at ${host} (connection refused): is the server running?` }, { cause: err });
   if (errno && DNS_CODES.has(errno)) return new RemoteError({ code: 'dns', message: `The host name of ${host} does not resolve (${errno}).` }, { cause: err });
   const reason = deepestMessage(err);
+  // Requests go out with `redirect: 'error'`: a 307/308 would re-send the body (the user's code) to
+  // an address nobody configured, past the plain-http consent given for this one.
+  if (/unexpected redirect/i.test(reason)) {
+    return new RemoteError({ code: 'redirected', message: `The server at ${host} redirected to another address; set r1Local.remote.endpoint to the final URL.` }, { cause: err });
+  }
   return new RemoteError({ code: 'network', message: `Could not reach ${host}: ${reason}${errno && !reason.includes(errno) ? ` (${errno})` : ''}.` }, { cause: err });
 }
 
@@ -81,11 +86,7 @@ export function brokeOff(where: string, what: string, cause?: unknown): RemoteEr
 }
 
 /** The innermost message of an error chain (undici's `terminated` hides `other side closed` in its cause). */
-export function causeMessage(err: unknown): string {
-  return deepestMessage(err);
-}
-
-function deepestMessage(err: unknown): string {
+export function deepestMessage(err: unknown): string {
   let message = err instanceof Error ? err.message : String(err);
   let current: unknown = err;
   for (let i = 0; i < 6 && current instanceof Error && current.cause !== undefined; i++) {

@@ -3,8 +3,9 @@
 // `think: true`, sampling under `options`. Small enough to parse by hand with fetch.
 import { RemoteError } from './remoteError';
 import type { RemoteEndpointConfig } from './remoteTypes';
-import { brokeOff, causeMessage, networkError, stalledError, statusError } from './httpFailure';
+import { brokeOff, deepestMessage, networkError, stalledError, statusError } from './httpFailure';
 import { StallGuard } from './stallGuard';
+import { describeBytes, ERROR_BODY_LIMIT, LINE_LIMIT, MODEL_LIST_LIMIT, readCapped } from './boundedBody';
 import { describeServer, type WireBackend, type WireChatRequest, type WireChunk, type WireCompletionRequest, type WireSampling } from './wire';
 
 type Json = Record<string, unknown>;
@@ -23,15 +24,16 @@ export function createOllamaBackend(config: RemoteEndpointConfig): WireBackend {
   async function send(path: string, init: RequestInit, guard: StallGuard, model: string): Promise<Response | undefined> {
     let response: Response;
     try {
-      response = await fetch(`${root}${path}`, { ...init, headers, signal: guard.signal });
+      // Never followed: a 307/308 would re-send the body (the user's code) to another address.
+      response = await fetch(`${root}${path}`, { ...init, headers, signal: guard.signal, redirect: 'error' });
     } catch (err) {
       if (guard.stalled) throw stalledError(false, where, timeoutMs);
       if (guard.signal.aborted) return undefined;
       throw networkError(err, config.baseUrl);
     }
     if (response.ok) return response;
-    const body = await response.text().catch(() => '');
-    throw statusError(response.status, errorText(body), response.headers, where, model);
+    const { text } = await readCapped(response, ERROR_BODY_LIMIT, guard.signal).catch(() => ({ text: '' }));
+    throw statusError(response.status, errorText(text), response.headers, where, model);
   }
 
   async function* stream(path: string, body: Json, guard: StallGuard, model: string): AsyncGenerator<Json> {
@@ -40,9 +42,11 @@ export function createOllamaBackend(config: RemoteEndpointConfig): WireBackend {
     if (!response.body) throw brokeOff(where, 'answered with no body');
     const reader = response.body.getReader();
     const decoder = new TextDecoder();
-    let buffer = '';
+    /** The line so far: what arrived after the last newline. */
+    let pending = '';
     let received = false;
     let finished = false;
+    const tooLong = (): RemoteError => brokeOff(where, `sent a line longer than ${describeBytes(LINE_LIMIT)}; the answer is partial`);
     try {
       for (;;) {
         let next: ReadableStreamReadResult<Uint8Array> | undefined;
@@ -57,21 +61,30 @@ export function createOllamaBackend(config: RemoteEndpointConfig): WireBackend {
           if (err instanceof RemoteError) throw err;
           if (guard.stalled) throw stalledError(received, where, timeoutMs);
           if (guard.signal.aborted) return;
-          throw brokeOff(where, `closed the connection in the middle of the answer (${causeMessage(err)}); what arrived is partial`, err);
+          throw brokeOff(where, `closed the connection in the middle of the answer (${deepestMessage(err)}); what arrived is partial`, err);
         }
         if (next.done) break;
-        guard.touch();
         received = true;
-        buffer += decoder.decode(next.value, { stream: true });
-        let newline: number;
-        while ((newline = buffer.indexOf('\n')) >= 0) {
-          const line = buffer.slice(0, newline).trim();
-          buffer = buffer.slice(newline + 1);
-          if (line) yield parseLine(line);
+        // Only the new text is searched for newlines, and a line is bounded: a server cannot make
+        // this hold (or rescan) an endless line. The silence restarts per line, not per byte.
+        const text = decoder.decode(next.value, { stream: true });
+        let start = 0;
+        for (let newline = text.indexOf('\n'); newline >= 0; newline = text.indexOf('\n', start)) {
+          if (pending.length + newline - start > LINE_LIMIT) throw tooLong();
+          const line = (pending + text.slice(start, newline)).trim();
+          pending = '';
+          start = newline + 1;
+          if (line) {
+            guard.touch();
+            yield parseLine(line);
+          }
         }
+        pending += text.slice(start);
+        if (pending.length > LINE_LIMIT) throw tooLong();
       }
       if (guard.stalled) throw stalledError(received, where, timeoutMs);
-      const last = (buffer + decoder.decode()).trim();
+      const last = (pending + decoder.decode()).trim();
+      if (last.length > LINE_LIMIT) throw tooLong();
       if (last) yield parseLine(last);
       finished = true;
     } finally {
@@ -138,12 +151,15 @@ export function createOllamaBackend(config: RemoteEndpointConfig): WireBackend {
       try {
         const response = await send('/api/tags', { method: 'GET' }, guard, '');
         if (!response) throw new RemoteError({ code: 'network', message: 'Listing the models was cancelled.' });
-        const body = (await response.json()) as { models?: { name?: unknown; model?: unknown }[] };
+        const { text, truncated } = await readCapped(response, MODEL_LIST_LIMIT, guard.signal);
+        if (truncated) throw brokeOff(where, `sent a model list larger than ${describeBytes(MODEL_LIST_LIMIT)}`);
+        if (guard.signal.aborted) throw guard.stalled ? stalledError(false, where, timeoutMs) : new RemoteError({ code: 'network', message: 'Listing the models was cancelled.' });
+        const body = JSON.parse(text) as { models?: { name?: unknown; model?: unknown }[] };
         return (body.models ?? []).map((m) => m.name ?? m.model).filter((n): n is string => typeof n === 'string');
       } catch (err) {
         if (err instanceof RemoteError) throw err;
         if (guard.stalled) throw stalledError(false, where, timeoutMs);
-        throw brokeOff(where, `sent a model list that could not be read (${causeMessage(err)})`, err);
+        throw brokeOff(where, `sent a model list that could not be read (${deepestMessage(err)})`, err);
       } finally {
         guard.dispose();
       }

@@ -10,8 +10,9 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import { RemoteError } from './remoteError';
 import type { RemoteEndpointConfig } from './remoteTypes';
-import { brokeOff, causeMessage, networkError, stalledError, statusError } from './httpFailure';
+import { brokeOff, deepestMessage, networkError, stalledError, statusError } from './httpFailure';
 import { StallGuard } from './stallGuard';
+import { ERROR_BODY_LIMIT, LINE_LIMIT, limitBody, MODEL_LIST_LIMIT, oversizeIn, readCapped } from './boundedBody';
 import { describeServer, type WireBackend, type WireChatRequest, type WireChunk, type WireCompletionRequest, type WireSampling } from './wire';
 
 type Json = Record<string, unknown>;
@@ -32,9 +33,15 @@ export function createOpenAIBackend(config: RemoteEndpointConfig): WireBackend {
     timeout: config.firstByteTimeoutMs + 5_000,
     // The package logs malformed events with console.error; the error we throw says it instead.
     logLevel: 'off',
+    fetch: boundedFetch,
   });
+  // vLLM refuses (400) a `max_tokens` that does not fit its max_model_len beside the prompt: once it
+  // has, requests leave the bound to the server (the generator still stops at maxNewTokens).
+  let maxTokensRefused = false;
 
   function failure(err: unknown, guard: StallGuard, model: string): RemoteError | undefined {
+    const oversize = oversizeIn(err);
+    if (oversize) return brokeOff(where, oversize.message, oversize);
     if (guard.stalled) return new RemoteError({ code: 'timeout', message: `${where} sent nothing within ${config.firstByteTimeoutMs} ms.` }, { cause: err });
     if (err instanceof APIUserAbortError || guard.signal.aborted) return undefined;
     if (err instanceof APIConnectionTimeoutError) return new RemoteError({ code: 'timeout', message: `${where} did not answer within ${config.firstByteTimeoutMs} ms.` }, { cause: err });
@@ -51,6 +58,18 @@ export function createOpenAIBackend(config: RemoteEndpointConfig): WireBackend {
       const error = failure(err, guard, model);
       if (error) throw error;
       return undefined;
+    }
+  }
+
+  /** Sends `body`, without `max_tokens` once the server refused it, retrying once when this request is the one refused. */
+  async function openBounded<T>(send: (fields: Json) => () => PromiseLike<T>, body: Json, guard: StallGuard, model: string): Promise<T | undefined> {
+    if (maxTokensRefused) return open(send(withoutMaxTokens(body)), guard, model);
+    try {
+      return await open(send(body), guard, model);
+    } catch (err) {
+      if (!(err instanceof RemoteError && err.code === 'bad_request' && err.status === 400 && MAX_TOKENS_REFUSAL.test(err.message))) throw err;
+      maxTokensRefused = true;
+      return open(send(withoutMaxTokens(body)), guard, model);
     }
   }
 
@@ -97,7 +116,8 @@ export function createOpenAIBackend(config: RemoteEndpointConfig): WireBackend {
         // vLLM's names for "continue the last assistant message" (its default would open a new turn).
         ...(request.continueFinal ? { continue_final_message: true, add_generation_prompt: false } : {}),
       };
-      const stream = await open(() => client.chat.completions.create(body as unknown as OpenAI.ChatCompletionCreateParamsStreaming, { signal: guard.signal }), guard, request.model);
+      const send = (fields: Json) => () => client.chat.completions.create(fields as unknown as OpenAI.ChatCompletionCreateParamsStreaming, { signal: guard.signal });
+      const stream = await openBounded(send, body, guard, request.model);
       if (!stream) return;
       for await (const chunk of read(stream, guard)) yield chatChunk(chunk as unknown as Json);
     },
@@ -111,7 +131,8 @@ export function createOpenAIBackend(config: RemoteEndpointConfig): WireBackend {
         stream_options: { include_usage: true },
         ...sampling(request),
       };
-      const stream = await open(() => client.completions.create(body as unknown as OpenAI.CompletionCreateParamsStreaming, { signal: guard.signal }), guard, request.model);
+      const send = (fields: Json) => () => client.completions.create(fields as unknown as OpenAI.CompletionCreateParamsStreaming, { signal: guard.signal });
+      const stream = await openBounded(send, body, guard, request.model);
       if (!stream) return;
       for await (const chunk of read(stream, guard)) yield completionChunk(chunk as unknown as Json);
     },
@@ -127,6 +148,46 @@ export function createOpenAIBackend(config: RemoteEndpointConfig): WireBackend {
       }
     },
   };
+}
+
+/** How vLLM (and others) say `max_tokens` plus the prompt exceed the model's context. */
+const MAX_TOKENS_REFUSAL = /max_tokens|max_completion_tokens|maximum context length|max_model_len/i;
+
+function withoutMaxTokens(body: Json): Json {
+  const { max_tokens: _dropped, ...rest } = body;
+  return rest;
+}
+
+/**
+ * fetch for the openai package: redirects are an error, never followed (a 307/308 would re-send the
+ * body, the user's code, to an address nobody configured, past the plain-http consent), and what a
+ * server can make us hold is bounded: an error body is read up to ERROR_BODY_LIMIT, a model list
+ * (the GET) up to MODEL_LIST_LIMIT, a stream's line up to LINE_LIMIT.
+ */
+async function boundedFetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
+  const response = await fetch(input, { ...init, redirect: 'error' });
+  if (!response.body) return response;
+  if (!response.ok) {
+    const { text } = await readCapped(response, ERROR_BODY_LIMIT, init?.signal ?? undefined);
+    return new Response(openAIErrorShape(text), { status: response.status, statusText: response.statusText, headers: response.headers });
+  }
+  // The one GET is the model list (one JSON document, possibly on one line); the POSTs stream SSE.
+  const listing = (init?.method ?? 'GET').toUpperCase() === 'GET';
+  return listing ? limitBody(response, { maxTotalBytes: MODEL_LIST_LIMIT }, 'a model list') : limitBody(response, { maxLineBytes: LINE_LIMIT }, 'a stream');
+}
+
+/**
+ * vLLM (before its OpenAI-shaped errors) answers `{"object": "error", "message": …}` at the top
+ * level, where the package reads only `error`: moved under `error` so its message is kept.
+ */
+function openAIErrorShape(text: string): string {
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    if (parsed && typeof parsed === 'object' && !('error' in parsed) && typeof (parsed as Json).message === 'string') return JSON.stringify({ error: parsed });
+  } catch {
+    // not JSON (or cut at the limit): the text as it is
+  }
+  return text;
 }
 
 function sampling(request: WireSampling): Json {
@@ -209,7 +270,9 @@ function serverDetail(err: APIError): string | undefined {
 /** A stream that ended in an error: a stall or a break after the answer began is `incomplete`. */
 function brokenStream(err: unknown, guard: StallGuard, received: boolean, where: string, timeoutMs: number): RemoteError {
   if (guard.stalled) return stalledError(received, where, timeoutMs);
+  const oversize = oversizeIn(err);
+  if (oversize) return brokeOff(where, `${oversize.message}; the answer is partial`, err);
   if (err instanceof SyntaxError) return brokeOff(where, `sent a malformed event (${err.message}); the answer is partial`, err);
   if (err instanceof APIError && err.status === undefined) return brokeOff(where, `reported an error in the middle of the answer: ${serverDetail(err) ?? err.message}`, err);
-  return brokeOff(where, `closed the connection in the middle of the answer (${causeMessage(err)}); what arrived is partial`, err);
+  return brokeOff(where, `closed the connection in the middle of the answer (${deepestMessage(err)}); what arrived is partial`, err);
 }

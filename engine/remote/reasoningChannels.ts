@@ -61,13 +61,6 @@ export class ChannelRouter {
     return out;
   }
 
-  /** Still inside the trace: the answer has not begun. */
-  get inReasoning(): boolean {
-    if (this.mode === 'answer') return false;
-    if (this.style === 'tags') return !(this.splitter?.answering ?? false);
-    return !this.started.answer;
-  }
-
   /** The output ended inside the trace (call after finish()). */
   get reasoningUnterminated(): boolean {
     if (this.mode === 'answer') return false;

@@ -123,7 +123,7 @@ class RemoteClient implements RemoteGenerator {
         stats,
         signal,
         model,
-        { budget, onReasoning: (text) => (reasoning += text) },
+        { budget, onReasoning: (text) => (reasoning += text), maxChunks: request.maxNewTokens },
       );
       if (!first.budgetHit) {
         yield this.done(stats, finishReasonOf(first), router.reasoningUnterminated, false);
@@ -138,7 +138,7 @@ class RemoteClient implements RemoteGenerator {
         stats,
         signal,
         model,
-        {},
+        { maxChunks: remaining },
       );
       yield this.done(stats, finishReasonOf(second), false, true);
       return;
@@ -156,18 +156,18 @@ class RemoteClient implements RemoteGenerator {
       if (fim === 'auto') {
         let result: Attempt;
         try {
-          result = yield* this.attempt(send, router, stats, signal, model, {});
+          result = yield* this.attempt(send, router, stats, signal, model, { maxChunks: request.maxNewTokens });
         } catch (err) {
           // vLLM answers 400 to `suffix`: build the prompt here, now and for every later completion.
           if (!(err instanceof RemoteError && err.code === 'bad_request') || stats.firstTextAt !== undefined) throw err;
           this.suffixRefused = true;
-          result = yield* this.attempt(complete(fimPrompt(prompt.prefix, prompt.suffix), { raw: true }), router, stats, signal, model, {});
+          result = yield* this.attempt(complete(fimPrompt(prompt.prefix, prompt.suffix), { raw: true }), router, stats, signal, model, { maxChunks: request.maxNewTokens });
         }
         yield this.done(stats, finishReasonOf(result), router.reasoningUnterminated, false);
         return;
       }
     }
-    const result = yield* this.attempt(send, router, stats, signal, model, {});
+    const result = yield* this.attempt(send, router, stats, signal, model, { maxChunks: request.maxNewTokens });
     yield this.done(stats, finishReasonOf(result), router.reasoningUnterminated, false);
   }
 
@@ -181,13 +181,24 @@ class RemoteClient implements RemoteGenerator {
     stats: RunStats,
     signal: AbortSignal,
     model: string,
-    budget: { budget?: number; onReasoning?: (text: string) => void },
+    budget: { budget?: number; onReasoning?: (text: string) => void; maxChunks: number },
   ): AsyncGenerator<GenerationEvent, Attempt> {
     const guard = new StallGuard(signal, this.config.firstByteTimeoutMs);
     const result: Attempt = { budgetHit: false, aborted: false };
+    let textChunks = 0;
     stats.beginRequest();
     try {
       for await (const chunk of open(guard)) {
+        if (chunk.reasoning || chunk.content) {
+          // A chunk carries at least one token: past maxNewTokens chunks the server is ignoring
+          // max_tokens (or was not sent it). Stop here and close the connection, as at the budget.
+          if (++textChunks > budget.maxChunks) {
+            result.finishReason = 'length';
+            result.stoppedByString = false;
+            guard.abort();
+            break;
+          }
+        }
         if (chunk.usage) {
           if (chunk.usage.promptTokens !== undefined) stats.promptTokens ??= chunk.usage.promptTokens;
           if (chunk.usage.completionTokens !== undefined) stats.completionTokens = chunk.usage.completionTokens;

@@ -48,6 +48,8 @@ export type RemoteErrorCode =
   | 'timeout'
   /** The stream broke off, or ended without a finish reason or `[DONE]`: what arrived is partial. */
   | 'incomplete'
+  /** The server answered with a redirect, which is not followed (it would re-send the request body elsewhere). */
+  | 'redirected'
   /** Other network failures (reset before any answer, TLS). */
   | 'network';
 

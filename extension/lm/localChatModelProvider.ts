@@ -49,7 +49,6 @@ export class LocalChatModelProvider implements vscode.LanguageModelChatProvider<
     const entries = await listLmModels({
       modelPaths: () => this.deps.modelPaths(),
       remote: () => this.deps.remote(),
-      warn: (message) => this.deps.log.warn(`vscode.lm: ${message}`),
     });
     const models = entries.map(toInformation);
     this.deps.log.debug(`vscode.lm: offering ${models.map((m) => m.id).join(', ') || 'no model'}`);

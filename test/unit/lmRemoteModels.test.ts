@@ -1,33 +1,51 @@
-// vscode.lm's list while r1Local.backend chooses a server: the server's model (named by the remote
-// backend once it connected), not the local folders, so other extensions' selectChatModels reach the
-// server; a server that cannot be reached is still listed; token counts are estimated.
+// vscode.lm's list while r1Local.backend chooses a server: the server's model (as configured, or as a
+// request resolved it; before that an entry named after the host), not the local folders, so other
+// extensions' selectChatModels reach the server. Listing never connects nor asks about plain http;
+// token counts are estimated.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CHARS_PER_TOKEN } from '../../engine/common/text/tokenEstimate';
 import { estimateTokens, listLmModels, REMOTE_CONTEXT_TOKENS, remoteModelEntry, type LmListSources } from '../../extension/core/lm/lmModels';
-import { FakeRemoteError, remoteBackend } from './remoteFakes';
+import { RemoteBackend, type RemoteSettings } from '../../extension/core/remote/remoteBackend';
+import { FakeGenerator, RecordingLogger, remoteSettings, type GeneratorScript } from './remoteFakes';
 
-function sources(over: Partial<LmListSources> = {}) {
-  const warnings: string[] = [];
-  const s: LmListSources = {
+function sources(over: Partial<LmListSources> = {}): LmListSources {
+  return {
     modelPaths: () => ({ chat: '/models/local-r1', completion: '' }),
     remote: () => undefined,
-    warn: (m) => warnings.push(m),
     ...over,
   };
-  return { sources: s, warnings };
 }
 
-test("with a server chosen the list is the server's model, named by what the backend resolved, and no local folder", async () => {
-  const { backend } = remoteBackend({ models: ['deepseek-r1:14b', 'qwen2.5-coder:1.5b'] }, { endpoint: 'http://gpu-box:8000/v1' });
-  const { sources: s, warnings } = sources({ remote: () => backend });
-  const listed = await listLmModels(s);
+/** A remote backend whose authorize (the plain-http question) is counted. */
+function countedBackend(script: GeneratorScript, over: Partial<RemoteSettings>) {
+  const generators: FakeGenerator[] = [];
+  let asked = 0;
+  const backend = new RemoteBackend({
+    settings: remoteSettings(over),
+    authorize: async () => {
+      asked++;
+      return {};
+    },
+    createGenerator: (config) => {
+      const g = new FakeGenerator(config, script);
+      generators.push(g);
+      return g;
+    },
+    log: new RecordingLogger(),
+  });
+  return { backend, generators, asked: () => asked };
+}
+
+test('with a server chosen and no model configured, the list names the host and connects nothing; a real request resolves the name', async () => {
+  const { backend, generators, asked } = countedBackend({ models: ['deepseek-r1:14b', 'qwen2.5-coder:1.5b'] }, { endpoint: 'http://gpu-box:8000/v1' });
+  const listed = await listLmModels(sources({ remote: () => backend }));
   assert.deepEqual(listed, [
     {
       id: 'r1-local-remote',
-      name: 'R1 Local: deepseek-r1:14b (gpu-box:8000)',
+      name: 'R1 Local: server model at gpu-box:8000',
       family: 'deepseek-r1-distill',
-      version: 'deepseek-r1:14b',
+      version: 'server',
       maxInputTokens: REMOTE_CONTEXT_TOKENS,
       maxOutputTokens: REMOTE_CONTEXT_TOKENS,
       role: 'chat',
@@ -36,42 +54,36 @@ test("with a server chosen the list is the server's model, named by what the bac
       capabilities: { toolCalling: false, imageInput: false },
     },
   ]);
-  assert.deepEqual(warnings, []);
-  assert.equal(backend.capabilities?.modelName, 'deepseek-r1:14b', 'listing connected the backend the requests use');
+  assert.equal(asked(), 0, 'listing never asks about plain http');
+  assert.equal(generators.length, 0, 'listing never connects');
+
+  for await (const _event of backend.generate({ kind: 'chat', prompt: { type: 'chat', messages: [{ role: 'user', content: 'hi' }] }, maxNewTokens: 8 }, new AbortController().signal)) {
+    // drain
+  }
+  assert.equal(asked(), 1, 'the real request asked');
+  const [after] = await listLmModels(sources({ remote: () => backend }));
+  assert.equal(after?.id, 'r1-local-remote', 'the same id once resolved');
+  assert.equal(after?.name, 'R1 Local: deepseek-r1:14b (gpu-box:8000)');
 });
 
-test('a configured chat model names the entry; an Ollama server says so; a coder model is of its family', async () => {
-  const { backend } = remoteBackend({}, { endpoint: 'http://127.0.0.1:11434/v1', api: 'ollama', chatModel: 'library/qwen2.5-coder:7b' });
-  const [entry] = await listLmModels(sources({ remote: () => backend }).sources);
-  assert.equal(entry?.name, 'R1 Local: qwen2.5-coder:7b (127.0.0.1:11434)');
+test('a configured chat model names the entry without connecting; an Ollama server says so; a coder model is of its family', async () => {
+  const { backend, generators, asked } = countedBackend({}, { endpoint: 'http://10.0.0.5:11434/v1', api: 'ollama', chatModel: 'library/qwen2.5-coder:7b' });
+  const [entry] = await listLmModels(sources({ remote: () => backend }));
+  assert.equal(entry?.name, 'R1 Local: qwen2.5-coder:7b (10.0.0.5:11434)');
   assert.equal(entry?.version, 'library/qwen2.5-coder:7b');
   assert.equal(entry?.family, 'qwen2.5-coder');
-  assert.deepEqual(entry?.server, { host: '127.0.0.1:11434', backendName: 'ollama' });
-});
-
-test('a server that cannot be reached is still listed (by its configured model, else as the server), with a warning', async () => {
-  const refused = new FakeRemoteError({ code: 'connection_refused', message: 'connect ECONNREFUSED 127.0.0.1:8080' });
-  const configured = remoteBackend({ models: refused }, { chatModel: 'deepseek-r1:7b', api: 'ollama' });
-  const unnamed = remoteBackend({ models: refused });
-  const { sources: s, warnings } = sources({ remote: () => unnamed.backend });
-  const listed = await listLmModels(s);
-  assert.equal(listed.length, 1);
-  assert.equal(listed[0]!.id, 'r1-local-remote');
-  assert.equal(listed[0]!.name, 'R1 Local: server (127.0.0.1:8080)');
-  assert.match(warnings[0] ?? '', /ECONNREFUSED/);
-
-  const named = await listLmModels(sources({ remote: () => configured.backend }).sources);
-  assert.equal(named[0]!.version, 'deepseek-r1:7b');
+  assert.deepEqual(entry?.server, { host: '10.0.0.5:11434', backendName: 'ollama' });
+  assert.equal(asked() + generators.length, 0);
 });
 
 test('with the local engine chosen the folders are listed as before', async () => {
-  const { sources: s } = sources({ modelPaths: () => ({ chat: '/nonexistent/r1-folder', completion: '/nonexistent/coder' }) });
+  const s = sources({ modelPaths: () => ({ chat: '/nonexistent/r1-folder', completion: '/nonexistent/coder' }) });
   const listed = await listLmModels(s);
   assert.deepEqual(listed.map((m) => [m.id, m.modelPath, m.server]), [
     ['r1-local-chat', '/nonexistent/r1-folder', undefined],
     ['r1-local-completion', '/nonexistent/coder', undefined],
   ]);
-  assert.deepEqual(await listLmModels(sources({ modelPaths: () => ({ chat: '', completion: '' }) }).sources), []);
+  assert.deepEqual(await listLmModels(sources({ modelPaths: () => ({ chat: '', completion: '' }) })), []);
 });
 
 test('a server model gets its own id, the last path segment as its name; tokens are estimated from characters', () => {

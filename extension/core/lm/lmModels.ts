@@ -6,7 +6,7 @@ import { basename, join } from 'node:path';
 import { CHARS_PER_TOKEN } from '../../../engine/common/text/tokenEstimate';
 import { readModelConfig } from '../../../engine/model/configFiles';
 import { pathExists } from '../../../engine/model/pathExists';
-import type { BackendCapabilities, BackendState } from '../generationBackend';
+import type { BackendState } from '../generationBackend';
 
 export type LmModelRole = 'chat' | 'completion';
 export type LmModelFamily = 'deepseek-r1-distill' | 'qwen2.5-coder';
@@ -100,27 +100,31 @@ async function configName(root: string): Promise<string | undefined> {
  */
 export const REMOTE_CONTEXT_TOKENS = 32_768;
 
-/** The one model a server answers with, under an id of its own so a caller's saved local choice is not silently redirected. */
-export function remoteModelEntry(server: { modelName: string; host: string; backendName: string }): LmModelEntry {
-  const shortName = server.modelName.split('/').pop() || server.modelName;
+/**
+ * The one model a server answers with, under an id of its own so a caller's saved local choice is not
+ * silently redirected. Without a model name (none configured, none asked for yet) the entry is named
+ * after the host; the first real request resolves it, and the list is offered again with the name.
+ */
+export function remoteModelEntry(server: { modelName: string | undefined; host: string; backendName: string }): LmModelEntry {
+  const { modelName, host } = server;
+  const shortName = modelName ? modelName.split('/').pop() || modelName : undefined;
   return {
     id: 'r1-local-remote',
-    name: `R1 Local: ${shortName} (${server.host})`,
-    family: modelFamily(server.modelName),
-    version: server.modelName,
+    name: shortName ? `R1 Local: ${shortName} (${host})` : `R1 Local: server model at ${host}`,
+    family: modelFamily(modelName ?? ''),
+    version: modelName ?? 'server',
     maxInputTokens: REMOTE_CONTEXT_TOKENS,
     maxOutputTokens: REMOTE_CONTEXT_TOKENS,
     role: 'chat',
     modelPath: '',
-    server: { host: server.host, backendName: server.backendName },
+    server: { host, backendName: server.backendName },
     capabilities: { toolCalling: false, imageInput: false },
   };
 }
 
-/** The remote backend as the list sees it: connecting resolves the model (the configured one, else the server's first). */
+/** The remote backend as the list sees it: its state only. Listing never connects (nor asks about plain http). */
 export interface RemoteModelSource {
   readonly state: BackendState;
-  prepare(): Promise<BackendCapabilities>;
 }
 
 export interface LmListSources {
@@ -128,35 +132,25 @@ export interface LmListSources {
   modelPaths(): { chat: string; completion: string };
   /** The remote backend while `r1Local.backend` chooses a server; undefined for the local engine. */
   remote(): RemoteModelSource | undefined;
-  /** Says why a server's model could not be resolved (it is listed all the same). */
-  warn(message: string): void;
 }
 
 /**
  * What vscode.lm lists: the local folders, or, while a server answers, the server's model, so
- * `selectChatModels({ vendor: 'r1-local' })` reaches the server. A server that cannot be reached is
- * still listed (by its configured model, else as 'server'): a request then answers with the reason.
+ * `selectChatModels({ vendor: 'r1-local' })` reaches the server. Listing happens whenever anything
+ * asks (at startup, on every picker open), so for a server it only reads the backend's state: the
+ * configured model, the one a request resolved, else a generic entry named after the host. Nothing
+ * connects, and the plain-http question is asked only by a real request.
  */
 export async function listLmModels(sources: LmListSources): Promise<LmModelEntry[]> {
   const remote = sources.remote();
   if (remote) {
-    try {
-      const capabilities = await remote.prepare();
-      const host = capabilities.origin?.host ?? serverOf(remote.state)?.host ?? '';
-      return [remoteModelEntry({ modelName: capabilities.modelName, host, backendName: capabilities.origin?.backend ?? serverOf(remote.state)?.backendName ?? 'openai-compatible' })];
-    } catch (e) {
-      const server = serverOf(remote.state);
-      sources.warn(`the server's model is not known yet (${e instanceof Error ? e.message : String(e)})`);
-      if (!server) return [];
-      return [remoteModelEntry({ modelName: server.model ?? 'server', host: server.host, backendName: server.backendName })];
-    }
+    const state = remote.state;
+    if (state.kind !== 'remote') return [];
+    const { server } = state;
+    return [remoteModelEntry({ modelName: server.model, host: server.host, backendName: server.backendName })];
   }
   const { chat, completion } = sources.modelPaths();
   return Promise.all(configuredModels(chat, completion).map(async ({ role, modelPath }) => modelEntry(role, modelPath, await readModelFolderFacts(modelPath))));
-}
-
-function serverOf(state: BackendState): Extract<BackendState, { kind: 'remote' }>['server'] | undefined {
-  return state.kind === 'remote' ? state.server : undefined;
 }
 
 /** Tokens of a text where no tokenizer is at hand (a server counts only what it was sent). */

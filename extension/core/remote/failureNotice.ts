@@ -2,6 +2,7 @@
 // from the failure's stable code, so each case is tested without VS Code. Completions never get a
 // notice (typing would raise one per keystroke); the status bar shows their last error instead.
 import type { RequestKind } from '../../../engine/types';
+import { noticeText } from './noticeText';
 import type { RemoteFailureInfo } from './remoteFailure';
 
 export type RemoteAction =
@@ -47,17 +48,22 @@ export function retryAfterText(ms: number): string {
   return seconds < 120 ? `in ${seconds} s` : `in ${Math.ceil(seconds / 60)} min`;
 }
 
+/**
+ * The notice for a failure. Every text a server or a setting supplies (its message, model names, the
+ * host) goes through noticeText() here, the one place notices are written: VS Code renders links in them.
+ */
 export function failureNotice(failure: RemoteFailureInfo, context: FailureContext): FailureNotice {
-  const { host } = context;
+  const host = noticeText(context.host, 100);
   const show = context.kind !== 'completion';
   const notice = (message: string, ...actions: RemoteAction[]): FailureNotice => ({ message: `R1 Local: ${message}`, actions, show });
-  const detail = failure.message ? ` (${failure.message})` : '';
+  const detail = failure.message ? ` (${noticeText(failure.message)})` : '';
   switch (failure.code) {
     case 'unauthorized':
       return notice(`${host} refused the API key${failure.status ? ` (HTTP ${failure.status})` : ''}. Set the key the server expects.`, 'setApiKey');
     case 'model_not_found': {
-      const model = context.model ? `"${context.model}"` : 'the requested model';
-      const listed = failure.availableModels?.length ? ` It offers: ${failure.availableModels.slice(0, 5).join(', ')}${failure.availableModels.length > 5 ? ', …' : ''}.` : '';
+      const model = context.model ? `"${noticeText(context.model, 100)}"` : 'the requested model';
+      const offered = failure.availableModels ?? [];
+      const listed = offered.length ? ` It offers: ${offered.slice(0, 5).map((m) => noticeText(m, 100)).join(', ')}${offered.length > 5 ? ', …' : ''}.` : '';
       return notice(`${host} has no model ${model}.${listed}`, 'pickModel', 'openSettings');
     }
     case 'no_models':
@@ -82,7 +88,9 @@ export function failureNotice(failure: RemoteFailureInfo, context: FailureContex
       return notice(`the answer from ${host} stopped before it was finished${detail}. What arrived is kept and marked incomplete.`, 'retry');
     case 'insecure_declined':
       return notice(`sending code to ${host} over plain http was declined. Use https, or allow it.`, 'askAgain', 'openSettings');
+    case 'redirected':
+      return notice(`${host} redirected the request to another address, which is not followed. Set r1Local.remote.endpoint to the final URL.`, 'openSettings');
     case 'bad_endpoint':
-      return notice(`${failure.message}.`, 'openSettings');
+      return notice(`${noticeText(failure.message)}.`, 'openSettings');
   }
 }

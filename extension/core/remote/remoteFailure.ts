@@ -29,6 +29,7 @@ const CODES: Record<RemoteFailureCode, true> = {
   timeout: true,
   incomplete: true,
   network: true,
+  redirected: true,
   insecure_declined: true,
   no_models: true,
   bad_endpoint: true,
