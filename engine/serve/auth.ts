@@ -6,7 +6,12 @@ import { isIPv4, isIPv6 } from 'node:net';
 import type { IncomingMessage } from 'node:http';
 import { apiErrors, type ApiError } from './apiError';
 
-/** True for addresses only this machine can reach: localhost, 127.0.0.0/8, ::1 (and ::ffff:127.x). */
+/**
+ * True for addresses only this machine can reach: localhost, 127.0.0.0/8, ::1 (and ::ffff:127.x).
+ * Stricter than engine/common/net/loopback.ts on purpose: this decides whether `--host` may bind
+ * without a key, and any other name (`*.localhost` included) is resolved by the system when
+ * binding, possibly to a reachable address.
+ */
 export function isLoopbackHost(host: string): boolean {
   const h = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
   if (h === 'localhost') return true;

@@ -12,7 +12,8 @@ test('links, code spans and control characters are neutralised; the length is ca
   const hostile = 'Click [here](command:workbench.action.terminal.new) or `rm -rf`\u0007\r\nnow\u202e';
   const safe = noticeText(hostile);
   assert.doesNotMatch(safe, LINK);
-  assert.equal(safe, 'Click \\[here\\]\\(command:workbench.action.terminal.new\\) or \\`rm -rf\\` now');
+  assert.equal(safe, "Click [here] (command:workbench.action.terminal.new) or 'rm -rf' now");
+  assert.equal(noticeText('(HTTP 400) [draft]'), '(HTTP 400) [draft]', 'ordinary brackets and parentheses stay as they are');
   assert.doesNotMatch(safe, /[\u0000-\u001f\u007f-\u009f\u202e]/);
   const long = noticeText('a'.repeat(10_000));
   assert.equal(long.length, NOTICE_TEXT_LIMIT + 1);

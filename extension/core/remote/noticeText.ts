@@ -1,7 +1,8 @@
 // Text a server (or a setting) supplies, made safe to show in a VS Code notification. Notifications
 // render `[label](command:…)` as a link that runs the command, so a server's error message or model
-// name must not be able to plant one: brackets, parentheses and backticks are escaped, control and
-// bidirectional-override characters removed, and the length capped.
+// name must not be able to plant one. A link needs `](` with nothing between: a space there breaks
+// it (backslash escapes would show as backslashes, notifications render no markdown besides links).
+// Backticks become quotes, control and bidirectional-override characters go, the length is capped.
 
 /** The longest server-supplied text a notice quotes. */
 export const NOTICE_TEXT_LIMIT = 300;
@@ -19,5 +20,5 @@ export function noticeText(text: string, limit = NOTICE_TEXT_LIMIT): string {
     if (/[\ud800-\udbff]$/.test(flat)) flat = flat.slice(0, -1);
     flat = `${flat}…`;
   }
-  return flat.replace(/[\\[\]()`]/g, '\\$&');
+  return flat.replace(/\]\s*\(/g, '] (').replace(/`/g, "'");
 }
