@@ -13,6 +13,7 @@ import {
   e2eUnavailableReason,
   findWebviewFrame,
   nonLocalHosts,
+  openFile,
   openWorkbench,
   r1StatusItem,
   runCommand,
@@ -33,16 +34,6 @@ let workbench: Workbench;
 let pageB: Page;
 let folderB: string;
 let chatFrame: Frame;
-
-async function openFile(page: Page, name: string): Promise<void> {
-  await page.keyboard.press('Control+P');
-  const input = page.locator('.quick-input-widget input');
-  await input.fill(name);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor();
-  await input.press('Enter');
-  await page.locator(`.tab[data-resource-name="${name}"]`).waitFor();
-  await page.locator('.monaco-editor .view-lines').first().click();
-}
 
 async function typeAtEnd(page: Page, text: string): Promise<void> {
   await page.bringToFront();

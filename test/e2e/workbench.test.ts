@@ -8,6 +8,7 @@ import {
   e2eUnavailableReason,
   findWebviewFrame,
   nonLocalHosts,
+  openFile,
   openWorkbench,
   runCommand,
   visibleEditorText,
@@ -55,16 +56,6 @@ async function sendChat(frame: Frame, text: string): Promise<void> {
 
 function lastTurn(frame: Frame) {
   return frame.locator('[data-testid="turn"]').last();
-}
-
-async function openFile(page: Page, name: string): Promise<void> {
-  await page.keyboard.press('Control+P');
-  const input = page.locator('.quick-input-widget input');
-  await input.fill(name);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor();
-  await input.press('Enter');
-  await page.locator(`.tab[data-resource-name="${name}"]`).waitFor();
-  await page.locator('.monaco-editor .view-lines').first().click();
 }
 
 describe('the packaged extension in code-server + Chromium', { timeout: 420_000 }, () => {

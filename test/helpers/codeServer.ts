@@ -192,6 +192,17 @@ export async function findWebviewFrame(page: Page, selector: string, timeoutMs =
   throw new Error(`no webview frame contains ${selector} within ${timeoutMs} ms`);
 }
 
+/** Opens a workspace file by name through Quick Open and puts the cursor in its editor. */
+export async function openFile(page: Page, name: string): Promise<void> {
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget input');
+  await input.fill(name);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor();
+  await input.press('Enter');
+  await page.locator(`.tab[data-resource-name="${name}"]`).waitFor();
+  await page.locator('.monaco-editor .view-lines').first().click();
+}
+
 /** Editor text as the user sees it (the editor renders spaces as U+00A0). */
 export async function visibleEditorText(page: Page): Promise<string> {
   const text = await page.locator('.monaco-editor .view-lines').first().innerText();
