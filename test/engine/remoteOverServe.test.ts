@@ -13,18 +13,19 @@ import type { FixtureModel } from '../../engine/fixtures';
 import { createRemoteGenerator } from '../../engine/remote/remoteClient';
 import type { GenerationEvent, GenerationRequest } from '../../engine/types';
 import { ChatController, type ChatBackend, type ChatEnvironment } from '../../extension/core/chat/chatController';
-import { ConversationStore, type KeyValueStore } from '../../extension/core/chat/conversationStore';
+import { ConversationStore } from '../../extension/core/chat/conversationStore';
 import { CompletionService, type CompletionAnswer } from '../../extension/core/completion/completionService';
 import { DEFAULT_COMPLETION_SETTINGS, type CompletionSettings } from '../../extension/core/completion/completionSettings';
 import { stringSource } from '../../extension/core/completion/textSource';
 import type { GenerationBackend } from '../../extension/core/generationBackend';
-import { apiKeySecretName, setServerApiKey, type SecretStore } from '../../extension/core/remote/apiKey';
+import { apiKeySecretName, setServerApiKey } from '../../extension/core/remote/apiKey';
 import { BackendSwitch } from '../../extension/core/remote/backendSwitch';
 import { ACTION_LABELS, failureNotice } from '../../extension/core/remote/failureNotice';
 import { RemoteBackend, type RemoteFailureEvent, type RemoteSettings } from '../../extension/core/remote/remoteBackend';
 import { fixtureModel } from '../helpers/fixtureModels';
 import { eventually, startTestServer, type TestServer } from '../helpers/serveHarness';
-import { RecordingLogger } from '../unit/remoteFakes';
+import { MemoryState } from '../unit/chatFakes';
+import { MemorySecrets, RecordingLogger } from '../unit/remoteFakes';
 
 const TEST_TIMEOUT = { timeout: 60_000 };
 
@@ -34,29 +35,6 @@ let reasoningPart: string;
 let answerPart: string;
 /** Each completion request's events are delayed this long while set (a run long enough to interrupt). */
 let completionStepDelayMs = 0;
-
-class MemoryState implements KeyValueStore {
-  private readonly data = new Map<string, unknown>();
-  get<T>(key: string): T | undefined {
-    return structuredClone(this.data.get(key)) as T | undefined;
-  }
-  async update(key: string, value: unknown): Promise<void> {
-    this.data.set(key, structuredClone(value));
-  }
-}
-
-class MemorySecrets implements SecretStore {
-  readonly data = new Map<string, string>();
-  async get(name: string) {
-    return this.data.get(name);
-  }
-  async store(name: string, value: string) {
-    this.data.set(name, value);
-  }
-  async delete(name: string) {
-    this.data.delete(name);
-  }
-}
 
 function settingsFor(url: string, over: Partial<RemoteSettings> = {}): RemoteSettings {
   return { endpoint: `${url}/v1`, api: 'openai', chatModel: '', completionModel: '', fim: 'auto', timeoutMs: 20_000, ...over };

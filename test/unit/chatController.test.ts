@@ -6,17 +6,8 @@ import type { GenerationEvent, GenerationRequest } from '../../engine/types';
 import type { HostToWebview, ModelAvailability } from '../../engine/common/chat/protocol';
 import type { GenerationStream } from '../../engine/generation/generationStream';
 import { ChatController, type ChatEnvironment } from '../../extension/core/chat/chatController';
-import { ConversationStore, type KeyValueStore } from '../../extension/core/chat/conversationStore';
-
-class MemoryState implements KeyValueStore {
-  readonly data = new Map<string, unknown>();
-  get<T>(key: string): T | undefined {
-    return structuredClone(this.data.get(key)) as T | undefined;
-  }
-  async update(key: string, value: unknown): Promise<void> {
-    this.data.set(key, structuredClone(value));
-  }
-}
+import { ConversationStore } from '../../extension/core/chat/conversationStore';
+import { MemoryState } from './chatFakes';
 
 function done(extra: Partial<Extract<GenerationEvent, { type: 'done' }>> = {}): GenerationEvent {
   return {

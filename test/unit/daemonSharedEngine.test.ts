@@ -93,13 +93,19 @@ function setup() {
   return { shared, engines, window, until };
 }
 
-test('windows on the same folder share one loaded model; each gets the model info', async () => {
+/** Windows A and B, each having loaded /models/a (one model between them). */
+async function twoWindowsLoaded() {
   const t = setup();
   const a = t.window('A');
   const b = t.window('B');
   a.load(1);
   b.load(1);
   await t.until(() => a.answered(1) && b.answered(1));
+  return { t, a, b };
+}
+
+test('windows on the same folder share one loaded model; each gets the model info', async () => {
+  const { t, a, b } = await twoWindowsLoaded();
   assert.equal(t.engines.length, 1, 'loaded once');
   for (const w of [a, b]) assert.equal((w.answered(1) as { result: ModelInfo }).result.modelPath, '/models/a');
   // Another folder is another model.
@@ -110,12 +116,7 @@ test('windows on the same folder share one loaded model; each gets the model inf
 });
 
 test('request ids are per window: the same id in two windows reaches the right window', async () => {
-  const t = setup();
-  const a = t.window('A');
-  const b = t.window('B');
-  a.load(1);
-  b.load(1);
-  await t.until(() => a.answered(1) && b.answered(1));
+  const { t, a, b } = await twoWindowsLoaded();
   a.gen(7, 'chat', 'a', 3);
   b.gen(7, 'chat', 'b', 3);
   await t.until(() => a.answered(7) && b.answered(7));
@@ -128,12 +129,7 @@ test('request ids are per window: the same id in two windows reaches the right w
 });
 
 test("a newer completion replaces only the same window's: one window never cancels another's", async () => {
-  const t = setup();
-  const a = t.window('A');
-  const b = t.window('B');
-  a.load(1);
-  b.load(1);
-  await t.until(() => a.answered(1) && b.answered(1));
+  const { t, a, b } = await twoWindowsLoaded();
   a.gen(2, 'completion', 'a', 20);
   b.gen(2, 'completion', 'b', 20);
   a.gen(3, 'completion', 'A', 2);
@@ -146,12 +142,7 @@ test("a newer completion replaces only the same window's: one window never cance
 });
 
 test('each window has its own cache slots', async () => {
-  const t = setup();
-  const a = t.window('A');
-  const b = t.window('B');
-  a.load(1);
-  b.load(1);
-  await t.until(() => a.answered(1) && b.answered(1));
+  const { t, a, b } = await twoWindowsLoaded();
   a.gen(2, 'completion', 'a', 1);
   b.gen(2, 'completion', 'b', 1);
   a.send({ type: 'generate', id: 3, request: { kind: 'chat', prompt: { type: 'text', text: 'c' }, maxNewTokens: 1, slot: 'doc1' } });
@@ -160,12 +151,7 @@ test('each window has its own cache slots', async () => {
 });
 
 test("a window that leaves stops its requests and frees its slots; the others' keep running; the last one frees the model", async () => {
-  const t = setup();
-  const a = t.window('A');
-  const b = t.window('B');
-  a.load(1);
-  b.load(1);
-  await t.until(() => a.answered(1) && b.answered(1));
+  const { t, a, b } = await twoWindowsLoaded();
   a.gen(2, 'chat', 'a', 1000);
   b.gen(2, 'completion', 'b', 5);
   await t.until(() => a.text(2).length > 0);
@@ -186,12 +172,7 @@ test("a window that leaves stops its requests and frees its slots; the others' k
 });
 
 test('shutdown detaches the window and closes its connection; the engine stays for the others', async () => {
-  const t = setup();
-  const a = t.window('A');
-  const b = t.window('B');
-  a.load(1);
-  b.load(1);
-  await t.until(() => a.answered(1) && b.answered(1));
+  const { t, a, b } = await twoWindowsLoaded();
   a.send({ type: 'shutdown', id: 2 });
   await t.until(() => a.answered(2));
   assert.equal(a.closed, true);
@@ -202,12 +183,7 @@ test('shutdown detaches the window and closes its connection; the engine stays f
 });
 
 test('cancel targets the window\'s own request id', async () => {
-  const t = setup();
-  const a = t.window('A');
-  const b = t.window('B');
-  a.load(1);
-  b.load(1);
-  await t.until(() => a.answered(1) && b.answered(1));
+  const { t, a, b } = await twoWindowsLoaded();
   a.gen(5, 'chat', 'a', 1000);
   b.gen(5, 'explain', 'b', 3);
   await t.until(() => a.text(5).length > 0);
@@ -260,12 +236,7 @@ test('malformed requests and generate before load are answered, not crashed on',
 });
 
 test("one window flooding the engine gets `busy` itself; another window's request is still admitted and served", async () => {
-  const t = setup();
-  const a = t.window('A');
-  const b = t.window('B');
-  a.load(1);
-  b.load(1);
-  await t.until(() => a.answered(1) && b.answered(1));
+  const { t, a, b } = await twoWindowsLoaded();
   // Far more chats than the whole queue holds (16 per model).
   for (let id = 10; id < 40; id++) a.gen(id, 'chat', 'a', 3);
   const busy = (w: typeof a, id: number) => (w.answered(id) as { error?: { code: string; message: string } } | undefined)?.error;

@@ -2,21 +2,8 @@
 // and the key is never in the log or in a message.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { apiKeySecretName, setServerApiKey, type SecretStore } from '../../extension/core/remote/apiKey';
-import { RecordingLogger } from './remoteFakes';
-
-class MemorySecrets implements SecretStore {
-  readonly data = new Map<string, string>();
-  async get(name: string) {
-    return this.data.get(name);
-  }
-  async store(name: string, value: string) {
-    this.data.set(name, value);
-  }
-  async delete(name: string) {
-    this.data.delete(name);
-  }
-}
+import { apiKeySecretName, setServerApiKey } from '../../extension/core/remote/apiKey';
+import { MemorySecrets, RecordingLogger } from './remoteFakes';
 
 function run(typed: string | undefined, endpoint = 'https://gpu-box:8000/v1', secrets = new MemorySecrets()) {
   const log = new RecordingLogger();

@@ -1,28 +1,18 @@
 // The chat over a remote backend: each answer says which backend answered, an answer cut short is
 // kept and marked incomplete, Retry sends the failed message again; the webview shows both marks as
 // plain text and says where questions go.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { HostToWebview } from '../../engine/common/chat/protocol';
 import type { GenerationEvent, GenerationRequest } from '../../engine/types';
 import { answeredBy } from '../../extension/core/chat/answeredBy';
 import { ChatController, type ChatBackend, type ChatEnvironment } from '../../extension/core/chat/chatController';
-import { ConversationStore, type KeyValueStore } from '../../extension/core/chat/conversationStore';
+import { ConversationStore } from '../../extension/core/chat/conversationStore';
 import type { BackendCapabilities } from '../../extension/core/generationBackend';
-import type * as App from '../../webview/app';
+import { MemoryState } from './chatFakes';
 import { FakeRemoteError, delta, doneEvent, remoteBackend } from './remoteFakes';
-import { type TestDom, installDom } from './webviewTestDom';
+import { chatAppInDom } from './webviewTestDom';
 import { T0, msg, snapshot, streamingTurn } from './webviewFixtures';
-
-class MemoryState implements KeyValueStore {
-  readonly data = new Map<string, unknown>();
-  get<T>(key: string): T | undefined {
-    return structuredClone(this.data.get(key)) as T | undefined;
-  }
-  async update(key: string, value: unknown): Promise<void> {
-    this.data.set(key, structuredClone(value));
-  }
-}
 
 function controllerWith(backend: ChatBackend) {
   let ids = 0;
@@ -107,13 +97,7 @@ test('a failure before any text is an error, not an incomplete answer; nothing h
   assert.match(turn.error ?? '', /401/);
 });
 
-let dom: TestDom;
-let startChatApp: typeof App.startChatApp;
-before(async () => {
-  dom = installDom();
-  ({ startChatApp } = await import('../../webview/app'));
-});
-after(() => dom.close());
+const startChatApp = chatAppInDom();
 
 function mount() {
   document.body.replaceChildren();

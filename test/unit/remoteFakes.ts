@@ -1,8 +1,9 @@
-// Fakes for the remote backend's tests: a scripted RemoteGenerator, a recording logger, and errors
-// shaped like the remote client's RemoteError.
+// Fakes for the remote backend's tests: a scripted RemoteGenerator, a recording logger, errors
+// shaped like the remote client's RemoteError, and an in-memory secret storage.
 import type { RemoteBackendName, RemoteEndpointConfig, RemoteErrorInfo, RemoteGenerator } from '../../engine/remote/remoteTypes';
 import type { GenerationEvent, GenerationRequest } from '../../engine/types';
 import type { Logger } from '../../extension/core/logger';
+import type { SecretStore } from '../../extension/core/remote/apiKey';
 import { RemoteBackend, type RemoteSettings } from '../../extension/core/remote/remoteBackend';
 
 /** Shaped like engine/remote/remoteError.ts's RemoteError (read by its fields). */
@@ -101,4 +102,17 @@ export function remoteBackend(script: GeneratorScript = {}, over: Partial<Remote
     log,
   });
   return { backend, generators, log };
+}
+
+export class MemorySecrets implements SecretStore {
+  readonly data = new Map<string, string>();
+  async get(name: string) {
+    return this.data.get(name);
+  }
+  async store(name: string, value: string) {
+    this.data.set(name, value);
+  }
+  async delete(name: string) {
+    this.data.delete(name);
+  }
 }

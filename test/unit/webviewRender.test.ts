@@ -1,21 +1,13 @@
 // The chat webview rendered in jsdom, driven as VS Code would drive it: a fake webview API,
 // messages posted to `window`, clicks on the controls. Renders run synchronously (no animation frames).
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { HostToWebview, WebviewToHost } from '../../engine/common/chat/protocol';
 import type { ViewState } from '../../webview/state';
-import type * as App from '../../webview/app';
-import { type TestDom, installDom } from './webviewTestDom';
+import { chatAppInDom } from './webviewTestDom';
 import { T0, conversation, msg, snapshot, streamingTurn } from './webviewFixtures';
 
-let dom: TestDom;
-let startChatApp: typeof App.startChatApp;
-
-before(async () => {
-  dom = installDom();
-  ({ startChatApp } = await import('../../webview/app'));
-});
-after(() => dom.close());
+const startChatApp = chatAppInDom();
 
 class FakeApi {
   posted: WebviewToHost[] = [];

@@ -2,7 +2,9 @@
 // ("dangerously") so anything executable that reached the DOM would actually execute and trip a
 // canary; jsdom loads no subresources by default, so nothing can leave the test.
 // (happy-dom is not used here: DOMPurify mis-sanitizes under it, keeping javascript: hrefs.)
+import { after, before } from 'node:test';
 import { JSDOM } from 'jsdom';
+import type * as App from '../../webview/app';
 
 export interface TestDom {
   window: JSDOM['window'];
@@ -22,5 +24,23 @@ export function installDom(html = '<!doctype html><html><head></head><body></bod
       for (const [name, value] of previous) g[name] = value;
       dom.window.close();
     },
+  };
+}
+
+/**
+ * For a test file that renders the chat webview: a jsdom installed before the file's tests and
+ * removed after them, and the webview's `startChatApp` loaded into it (only once the DOM exists).
+ */
+export function chatAppInDom(): typeof App.startChatApp {
+  let dom: TestDom | undefined;
+  let startChatApp: typeof App.startChatApp | undefined;
+  before(async () => {
+    dom = installDom();
+    ({ startChatApp } = await import('../../webview/app'));
+  });
+  after(() => dom?.close());
+  return (...args) => {
+    if (!startChatApp) throw new Error('the chat webview is loaded by the before() hook');
+    return startChatApp(...args);
   };
 }

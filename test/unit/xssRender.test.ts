@@ -1,24 +1,19 @@
 // Model output is hostile input. Every payload below is rendered as the answer (and the reasoning,
 // and the user's message), whole and split across streamed chunks, in a jsdom that runs scripts:
 // nothing may execute, no element may point at a remote resource, and links stay inert unless http(s).
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { HostToWebview, WebviewToHost } from '../../engine/common/chat/protocol';
-import type * as App from '../../webview/app';
 import type * as Markdown from '../../webview/markdown';
-import { type TestDom, installDom } from './webviewTestDom';
+import { chatAppInDom } from './webviewTestDom';
 import { T0, msg, snapshot, streamingTurn } from './webviewFixtures';
 
-let dom: TestDom;
-let startChatApp: typeof App.startChatApp;
+const startChatApp = chatAppInDom();
 let markdownToSafeHtml: typeof Markdown.markdownToSafeHtml;
 
 before(async () => {
-  dom = installDom();
-  ({ startChatApp } = await import('../../webview/app'));
   ({ markdownToSafeHtml } = await import('../../webview/markdown'));
 });
-after(() => dom.close());
 
 const CANARY = 'window.__pwned=(window.__pwned||0)+1';
 
