@@ -1,6 +1,7 @@
 // Limits on what a server can make us hold in memory: an error body, a model list, one line of a
 // stream. A broken or hostile server can answer with gigabytes, or with one line that never ends;
 // each read here stops at its limit instead.
+import { untilAborted } from './stallGuard';
 
 /** An error body: enough for any server's message (the message quotes 300 characters of it). */
 export const ERROR_BODY_LIMIT = 64 * 1024;
@@ -94,17 +95,4 @@ export function limitBody(response: Response, limits: { maxTotalBytes?: number; 
 
 export function describeBytes(bytes: number): string {
   return bytes >= 1024 * 1024 ? `${bytes / (1024 * 1024)} MiB` : `${bytes / 1024} KiB`;
-}
-
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T | undefined> {
-  if (!signal) return work;
-  if (signal.aborted) {
-    work.catch(() => undefined);
-    return Promise.resolve(undefined);
-  }
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => resolve(undefined);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }

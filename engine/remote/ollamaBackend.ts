@@ -193,22 +193,22 @@ function finish(line: Json): WireChunk {
   };
 }
 
+/** `/api/chat` streams `message.thinking` and `message.content`. */
 function chatChunk(line: Json): WireChunk {
   const message = (line.message ?? {}) as Json;
-  const out = finish(line);
-  const reasoning = str(message.thinking);
-  if (reasoning !== undefined) out.reasoning = reasoning;
-  const content = str(message.content);
-  if (content !== undefined) out.content = content;
-  return out;
+  return withText(finish(line), message.thinking, message.content);
 }
 
+/** `/api/generate` streams `thinking` and `response`. */
 function generateChunk(line: Json): WireChunk {
-  const out = finish(line);
-  const reasoning = str(line.thinking);
-  if (reasoning !== undefined) out.reasoning = reasoning;
-  const content = str(line.response);
-  if (content !== undefined) out.content = content;
+  return withText(finish(line), line.thinking, line.response);
+}
+
+function withText(out: WireChunk, reasoning: unknown, content: unknown): WireChunk {
+  const reasoningText = str(reasoning);
+  if (reasoningText !== undefined) out.reasoning = reasoningText;
+  const contentText = str(content);
+  if (contentText !== undefined) out.content = contentText;
   return out;
 }
 

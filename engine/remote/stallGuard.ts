@@ -34,22 +34,9 @@ export class StallGuard {
     this.arm();
   }
 
-  /**
-   * Resolves with `work`'s value, or with undefined as soon as the request is aborted. Node 20's
-   * fetch (undici 6) can leave a body read pending forever when the request is aborted just as its
-   * last bytes arrive, so a read must not be awaited past an abort.
-   */
+  /** Resolves with `work`'s value, or with undefined as soon as the request is aborted (see untilAborted below). */
   untilAborted<T>(work: Promise<T>): Promise<T | undefined> {
-    const signal = this.controller.signal;
-    if (signal.aborted) {
-      work.catch(() => undefined);
-      return Promise.resolve(undefined);
-    }
-    return new Promise((resolve, reject) => {
-      const onAbort = (): void => resolve(undefined);
-      signal.addEventListener('abort', onAbort, { once: true });
-      work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-    });
+    return untilAborted(work, this.controller.signal);
   }
 
   /** End the request on purpose (say, to stop reading reasoning past its budget). */
@@ -72,4 +59,23 @@ export class StallGuard {
       this.controller.abort();
     }, this.timeoutMs);
   }
+}
+
+/**
+ * Resolves with `work`'s value, or with undefined as soon as `signal` aborts (at once if it already
+ * has; without a signal, `work` itself). Node 20's fetch (undici 6) can leave a body read pending
+ * forever when the request is aborted just as its last bytes arrive, so a read must not be awaited
+ * past an abort.
+ */
+export function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T | undefined> {
+  if (!signal) return work;
+  if (signal.aborted) {
+    work.catch(() => undefined);
+    return Promise.resolve(undefined);
+  }
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => resolve(undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }

@@ -48,6 +48,24 @@ function budget(engine: ServedEngine, promptTokens: number, body: CommonRequest,
   return Math.min(body.maxTokens ?? Infinity, limits.maxTokensCap ?? Infinity, context - promptTokens);
 }
 
+/** What every endpoint's request has: a non-completion kind, the prompt encoded, max_tokens sized, the caller's sampling and stop strings. */
+function encodedRequest(
+  engine: ServedEngine,
+  prompt: PromptInput,
+  param: string,
+  body: CommonRequest,
+  limits: TokenLimits,
+): Pick<GenerationRequest, 'kind' | 'prompt' | 'maxNewTokens' | 'sampling' | 'stop'> {
+  const ids = encode(engine, prompt, param);
+  return {
+    kind: 'chat',
+    prompt: { type: 'ids', ids },
+    maxNewTokens: budget(engine, ids.length, body, limits),
+    sampling: body.sampling,
+    stop: body.stop,
+  };
+}
+
 export function chatGeneration(engine: ServedEngine, body: ChatRequest, limits: TokenLimits): GenerationRequest {
   checkPromptSize(
     engine,
@@ -61,13 +79,8 @@ export function chatGeneration(engine: ServedEngine, body: ChatRequest, limits: 
     if (err instanceof ChatTemplateError) throw badField('messages', `a conversation the model's chat template accepts (${err.message})`);
     throw err;
   }
-  const ids = encode(engine, { type: 'text', text }, 'messages');
   return {
-    kind: 'chat',
-    prompt: { type: 'ids', ids },
-    maxNewTokens: budget(engine, ids.length, body, limits),
-    sampling: body.sampling,
-    stop: body.stop,
+    ...encodedRequest(engine, { type: 'text', text }, 'messages', body, limits),
     maxReasoningTokens: body.maxReasoningTokens,
     splitReasoning: true,
     slot: CHAT_SLOT,
@@ -77,13 +90,8 @@ export function chatGeneration(engine: ServedEngine, body: ChatRequest, limits: 
 export function completionGeneration(engine: ServedEngine, body: CompletionRequest, limits: TokenLimits): GenerationRequest {
   checkPromptSize(engine, body.prompt.length + (body.suffix?.length ?? 0), 'prompt');
   const prompt: PromptInput = body.suffix === undefined ? { type: 'text', text: body.prompt } : { type: 'infill', prefix: body.prompt, suffix: body.suffix };
-  const ids = encode(engine, prompt, 'prompt');
   return {
-    kind: 'chat',
-    prompt: { type: 'ids', ids },
-    maxNewTokens: budget(engine, ids.length, body, limits),
-    sampling: body.sampling,
-    stop: body.stop,
+    ...encodedRequest(engine, prompt, 'prompt', body, limits),
     splitReasoning: false,
     slot: COMPLETION_SLOT,
     // Code repeats itself: drafts copied from the prompt are verified in one pass (same output, faster).
