@@ -2,10 +2,8 @@
 // `r1Local.completions.modelPath` names one. The separate backend is made on first use and replaced
 // when the setting changes, so switching needs no reload; its model info is its own, so the next
 // completion after a switch is built for the new model's prompt format.
-import type { TokenCountInput } from '../../../engine/host/protocol';
-import type { GenerationEvent, GenerationRequest } from '../../../engine/types';
-import { Emitter } from '../emitter';
-import type { BackendCapabilities, BackendState, GenerationBackend } from '../generationBackend';
+import { ForwardingBackend } from '../forwardingBackend';
+import type { GenerationBackend } from '../generationBackend';
 
 /** What the completion pipeline uses of a backend. */
 export type CompletionBackend = Pick<GenerationBackend, 'generate' | 'capabilities' | 'prepare'>;
@@ -14,10 +12,9 @@ export interface OwnedBackend extends GenerationBackend {
   dispose(): unknown;
 }
 
-export class CompletionBackendSelector implements GenerationBackend {
+/** Its token count is the completion model's, for its vscode.lm entry. */
+export class CompletionBackendSelector extends ForwardingBackend {
   private own: { modelPath: string; backend: OwnedBackend; forward: { dispose(): void } } | undefined;
-  private readonly states = new Emitter<BackendState>();
-  readonly onDidChangeState = this.states.event;
   private readonly sharedForward: { dispose(): void };
 
   constructor(
@@ -26,38 +23,16 @@ export class CompletionBackendSelector implements GenerationBackend {
     /** The completion model folder; '' means the shared (chat) model. */
     private readonly modelPath: () => string,
   ) {
+    super('this completion backend cannot count tokens');
     this.sharedForward = shared.onDidChangeState((state) => {
       if (this.modelPath() === '') this.states.fire(state);
     });
   }
 
-  generate(request: GenerationRequest, signal: AbortSignal): AsyncIterable<GenerationEvent> {
-    return this.current().generate(request, signal);
-  }
-
-  get state(): BackendState {
-    return this.current().state;
-  }
-
-  get capabilities(): BackendCapabilities | undefined {
-    return this.current().capabilities;
-  }
-
-  prepare(): Promise<BackendCapabilities> {
-    return this.current().prepare();
-  }
-
-  /** The completion model's count, for its vscode.lm entry. */
-  countTokens(input: TokenCountInput): Promise<number> {
-    const backend = this.current();
-    if (!backend.countTokens) return Promise.reject(new Error('this completion backend cannot count tokens'));
-    return backend.countTokens(input);
-  }
-
-  dispose(): void {
+  override dispose(): void {
     this.release();
     this.sharedForward.dispose();
-    this.states.dispose();
+    super.dispose();
   }
 
   private release(): void {
@@ -66,7 +41,7 @@ export class CompletionBackendSelector implements GenerationBackend {
     this.own = undefined;
   }
 
-  private current(): GenerationBackend {
+  protected current(): GenerationBackend {
     const path = this.modelPath();
     if (path === '') {
       this.release();

@@ -2,10 +2,9 @@
 // the moment of each call, so switching the setting needs no reload. The remote backend is made on
 // first use and dropped when its settings or API key change (`reconfigure`); requests still running
 // on a dropped one are aborted with it. The local engine is owned by the services, not by this.
-import type { TokenCountInput } from '../../../engine/host/protocol';
-import type { GenerationEvent, GenerationRequest } from '../../../engine/types';
 import { Emitter, type Disposable } from '../emitter';
-import type { BackendCapabilities, BackendState, GenerationBackend } from '../generationBackend';
+import { ForwardingBackend } from '../forwardingBackend';
+import type { GenerationBackend } from '../generationBackend';
 
 export type BackendChoice = 'local' | 'openai-compatible';
 
@@ -13,10 +12,8 @@ export interface DisposableBackend extends GenerationBackend {
   dispose(): void;
 }
 
-export class BackendSwitch<Remote extends DisposableBackend = DisposableBackend> implements GenerationBackend {
-  private readonly states = new Emitter<BackendState>();
-  /** The chosen backend's state changes, and a switch between backends. */
-  readonly onDidChangeState = this.states.event;
+/** Its state events: the chosen backend's state changes, and a switch between backends. */
+export class BackendSwitch<Remote extends DisposableBackend = DisposableBackend> extends ForwardingBackend {
   private readonly created = new Emitter<Remote>();
   /** A new remote backend was made (its failures are worth subscribing to). */
   readonly onDidCreateRemote = this.created.event;
@@ -28,6 +25,7 @@ export class BackendSwitch<Remote extends DisposableBackend = DisposableBackend>
     private readonly createRemote: () => Remote,
     private readonly choice: () => BackendChoice,
   ) {
+    super('this backend cannot count tokens; callers estimate');
     this.localForward = local.onDidChangeState((state) => {
       if (this.choice() === 'local') this.states.fire(state);
     });
@@ -35,28 +33,6 @@ export class BackendSwitch<Remote extends DisposableBackend = DisposableBackend>
 
   get kind(): BackendChoice {
     return this.choice();
-  }
-
-  get state(): BackendState {
-    return this.current().state;
-  }
-
-  get capabilities(): BackendCapabilities | undefined {
-    return this.current().capabilities;
-  }
-
-  prepare(): Promise<BackendCapabilities> {
-    return this.current().prepare();
-  }
-
-  generate(request: GenerationRequest, signal: AbortSignal): AsyncIterable<GenerationEvent> {
-    return this.current().generate(request, signal);
-  }
-
-  countTokens(input: TokenCountInput): Promise<number> {
-    const backend = this.current();
-    if (!backend.countTokens) return Promise.reject(new Error('this backend cannot count tokens; callers estimate'));
-    return backend.countTokens(input);
   }
 
   /** The remote backend in use, made if needed; undefined while the local engine is chosen. */
@@ -70,14 +46,14 @@ export class BackendSwitch<Remote extends DisposableBackend = DisposableBackend>
     this.states.fire(this.state);
   }
 
-  dispose(): void {
+  override dispose(): void {
     this.dropRemote();
     this.localForward.dispose();
-    this.states.dispose();
+    super.dispose();
     this.created.dispose();
   }
 
-  private current(): GenerationBackend {
+  protected current(): GenerationBackend {
     if (this.choice() === 'local') {
       // Nothing runs on a server nobody asks; it is made again when chosen again.
       this.dropRemote();
