@@ -109,13 +109,17 @@ test('a cancelled request (typing on) aborts on the wire and is no failure', asy
   assert.equal(failures.length, 0);
 });
 
-test('dispose aborts what is still running', async () => {
-  const { backend, generators } = remoteBackend({ events: [], hang: true });
-  const run = drain(backend.generate(chatRequest, new AbortController().signal));
+test('dispose aborts what is still running, and the request fails as incomplete instead of ending like a whole answer', async () => {
+  const { backend, generators } = remoteBackend({ events: [delta('answer', 'half an ans')], hang: true });
+  const seen: GenerationEvent[] = [];
+  const run = (async () => {
+    for await (const event of backend.generate(chatRequest, new AbortController().signal)) seen.push(event);
+  })();
   await new Promise((r) => setTimeout(r, 20));
   backend.dispose();
-  await run;
+  await assert.rejects(run, (e: Error & { code?: string }) => e.code === 'incomplete' && /settings changed/.test(e.message));
   assert.equal(generators.at(-1)!.abortedOnWire, true);
+  assert.deepEqual(seen.map((e) => e.type), ['delta'], 'what arrived before stays with the caller');
 });
 
 test('the API key never reaches the log, whatever fails', async () => {

@@ -112,18 +112,33 @@ export class RemoteBackend implements GenerationBackend {
       ready.catch(() => undefined);
       await raceAbort(ready, abort);
       const connected = this.connected;
+      if (abort.aborted) this.throwIfReplaced(signal);
       if (abort.aborted || !connected) return;
       this.setPhase('generating', this.lastError);
       for await (const event of connected.generator.generate(request, abort)) yield event;
       if (!abort.aborted) this.lastError = undefined;
+      else this.throwIfReplaced(signal);
     } catch (e) {
       // A cancelled request (typing on, Stop) is not a failure, whatever the client threw.
-      if (abort.aborted) return;
+      if (abort.aborted) {
+        this.throwIfReplaced(signal);
+        return;
+      }
       this.failed(e, request.kind);
       throw e;
     } finally {
       this.active--;
       if (!this.disposed.signal.aborted) this.setPhase(this.active > 0 ? 'generating' : this.connected ? 'ready' : 'idle', this.lastError);
+    }
+  }
+
+  /**
+   * A request stopped because this backend was replaced (a remote setting, the trust or the key
+   * changed), not by its caller: it must not end like a complete answer, so it fails instead.
+   */
+  private throwIfReplaced(callerSignal: AbortSignal): void {
+    if (this.disposed.signal.aborted && !callerSignal.aborted) {
+      throw new RemoteFailure({ code: 'incomplete', message: 'the server settings changed while this request ran: ask again' });
     }
   }
 
